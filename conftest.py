@@ -1,0 +1,18 @@
+"""Test settings, set before any notebook kernel starts so that nbval's kernels inherit them:
+notebooks run on the smoke profile, offline, writing into a temporary folder, not the repo."""
+
+import os
+import shutil
+import tempfile
+
+_made = None
+if "INPAINT_OUTPUT_ROOT" not in os.environ:
+    _made = os.environ["INPAINT_OUTPUT_ROOT"] = tempfile.mkdtemp(prefix="inpaint-tests-")
+    os.environ.setdefault("HF_DATASETS_CACHE", os.path.join(_made, "hf-datasets"))
+os.environ.setdefault("INPAINT_PROFILE", "smoke")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def pytest_unconfigure(config):
+    if _made:
+        shutil.rmtree(_made, ignore_errors=True)

@@ -1,0 +1,138 @@
+"""Run notebooks 01-05 with papermill for one profile, then export one HTML report.
+
+    python report.py                                  # the offline `sample` profile
+    python report.py --profile full                   # the paper's protocol (internet, GPU)
+    python report.py --set BCE_EPOCHS=5 --set SEED=1  # any parameter, as in the notebooks
+
+Executed notebooks, report.html and manifest.json go to reports/<run name>/; figures to
+figures/<run name>/, checkpoints to checkpoints/<run name>/. Rerunning after an interruption
+resumes training from the last complete epoch.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import nbformat
+import papermill
+import yaml
+from nbconvert import HTMLExporter
+
+import inpaint_utils as iu
+
+PACKAGES = ("torch", "torchvision", "datasets", "numpy", "pillow", "scikit-image", "opencv-python-headless",
+            "torchmetrics", "matplotlib", "pandas", "papermill", "nbconvert")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", default="sample", help=f"one of {', '.join(iu.profile_names())}")
+    parser.add_argument("--set", metavar="NAME=VALUE", action="append", default=[],
+                        help="override a parameter (VALUE is read as YAML: 5, 1e-3, true, text)")
+    parser.add_argument("--retrain", action="store_true", help="train again even if finished checkpoints exist")
+    return parser.parse_args(argv)
+
+
+def parse_overrides(pairs: list[str]) -> dict:
+    overrides = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise ValueError(f"--set takes NAME=VALUE, got {pair!r}")
+        overrides[name.strip().upper()] = yaml.safe_load(value)
+    if isinstance(overrides.get("DATA"), str) and Path(overrides["DATA"]).expanduser().exists():
+        overrides["DATA"] = str(Path(overrides["DATA"]).expanduser().resolve())  # notebooks run elsewhere
+    return overrides
+
+
+def run_notebooks(parameters: dict, out_dir: Path) -> list[Path]:
+    """Execute the numbered notebooks in order; stop at the first failure, naming it."""
+    # The notebooks' kernel ("python3") starts whichever `python` comes first on PATH: make it ours.
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    # Progress bars would fill the report; each epoch still prints a line, logged here as it runs.
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    executed = []
+    for notebook in sorted(iu.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")):
+        target = out_dir / notebook.name
+        print(f"== {notebook.name}", flush=True)
+        try:
+            papermill.execute_notebook(notebook, target, parameters=parameters, kernel_name="python3",
+                                       cwd=str(iu.NOTEBOOKS_DIR), progress_bar=False, log_output=True)
+        except papermill.PapermillExecutionError as e:
+            raise SystemExit(f"\n{notebook.name} failed in cell {e.exec_count}: {e.ename}: {e.evalue}\n"
+                             f"The executed notebook, with the traceback, is {target}") from None
+        executed.append(target)
+    return executed
+
+
+def export_html(executed: list[Path], target: Path) -> None:
+    """One HTML page: the executed notebooks in order, code hidden, figures embedded."""
+    merged = nbformat.v4.new_notebook(metadata=nbformat.read(executed[0], as_version=4).metadata)
+    for path in executed:
+        merged.cells += nbformat.read(path, as_version=4).cells
+    for i, cell in enumerate(merged.cells):
+        cell.id = f"cell-{i}"  # the notebooks' ids repeat across files
+    html, _ = HTMLExporter(template_name="lab", exclude_input=True).from_notebook_node(merged)
+    target.write_text(html, encoding="utf-8")
+
+
+def write_manifest(path: Path, params: iu.Params, executed: list[Path], started: float) -> None:
+    def version(name):
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return None
+
+    def git(*args):
+        try:
+            return subprocess.run(["git", *args], cwd=iu.ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return None
+
+    import torch
+
+    device = iu.resolve_device(params.device)
+    manifest = {
+        "params": {k.upper(): v for k, v in iu.asdict(params).items()},
+        "git_commit": git("rev-parse", "HEAD"),
+        "git_dirty": bool(git("status", "--porcelain")),
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else f"{device.type}: {platform.processor() or platform.machine()}",
+        "cpu_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "packages": {name: version(name) for name in PACKAGES},
+        "started": datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="seconds"),
+        "ended": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "seconds": round(time.time() - started, 1),
+        "notebook_seconds": {p.name: round(nbformat.read(p, as_version=4).metadata.papermill.duration, 1)
+                             for p in executed},
+    }
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    started = time.time()
+    try:
+        overrides = parse_overrides(args.set)
+        if args.retrain:
+            overrides["RETRAIN"] = True
+        params = iu.resolve_params(args.profile, overrides)
+        out_dir = iu.reports_dir(params)
+    except (ValueError, PermissionError) as e:
+        raise SystemExit(f"error: {e}") from None
+    notebooks_dir = iu.writable_dir(out_dir / "notebooks")
+    executed = run_notebooks({"PROFILE": args.profile, **overrides}, notebooks_dir)
+    export_html(executed, out_dir / "report.html")
+    write_manifest(out_dir / "manifest.json", params, executed, started)
+    print(f"\nReport: {out_dir / 'report.html'} ({time.time() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import inpaint_utils as iu
+
+FIGURES = ["01_image_sizes", "01_mask", "01_training_pairs", "02_bce_losses", "02_bce_progress",
+           "02_bce_test_samples", "03_loss_curves", "04_comparison_grid", "04_hole_psnr"]
+
+
+def report(root, *args):
+    env = {**os.environ, "INPAINT_OUTPUT_ROOT": str(root)}
+    return subprocess.run([sys.executable, str(iu.ROOT / "report.py"), *args], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=900)
+
+
+def test_report_end_to_end_on_the_smoke_profile(tmp_path):
+    done = report(tmp_path, "--profile", "smoke")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = tmp_path / "reports" / "smoke"
+    html = (out / "report.html").read_text()
+    for title in ["1. Data", "2. Baseline", "3. Experiments", "4. Comparison", "5. Conclusions"]:
+        assert title in html
+    assert html.count("data:image/png;base64") >= len(FIGURES)  # figures embedded, one page
+    assert "Traceback" not in html
+    for name in FIGURES:
+        assert (tmp_path / "figures" / "smoke" / f"{name}.png").stat().st_size > 1000, name
+    assert {p.name for p in (tmp_path / "checkpoints" / "smoke").iterdir()} == {f"{r}.pt" for r in iu.RUNS}
+    results = (out / "results.csv").read_text()
+    for method in ["BCE", "L1", "L2", "Huber", *iu.BASELINES]:
+        assert f"\n{method}," in results
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["params"]["PROFILE"] == "smoke" and manifest["packages"]["torch"]
+    assert sorted(manifest["notebook_seconds"]) == sorted(p.name for p in iu.NOTEBOOKS_DIR.glob("0*.ipynb"))
+
+
+def test_failing_notebook_stops_the_report_naming_notebook_and_cell(tmp_path):
+    done = report(tmp_path, "--profile", "smoke", "--set", f"DATA={tmp_path / 'missing.parquet'}")
+    assert done.returncode != 0
+    assert "01_data.ipynb failed in cell" in done.stderr and "does not exist" in done.stderr
+    assert not (tmp_path / "reports" / "smoke" / "notebooks" / "02_baseline_bce.ipynb").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--profile", "fast"], "unknown profile 'fast'; valid profiles: full, sample, smoke"),
+    (["--set", "EPOCHS=3"], "unknown parameter name 'EPOCHS'; valid names: DATA,"),
+])
+def test_report_refuses_unknown_profiles_and_parameters_before_running(tmp_path, args, message):
+    done = report(tmp_path, *args)
+    assert done.returncode != 0 and message in done.stderr
+    assert not (tmp_path / "reports").exists()
