@@ -64,7 +64,8 @@ def run_notebooks(parameters: dict, out_dir: Path) -> list[Path]:
         print(f"== {notebook.name}", flush=True)
         try:
             papermill.execute_notebook(notebook, target, parameters=parameters, kernel_name="python3",
-                                       cwd=str(iu.NOTEBOOKS_DIR), progress_bar=False, log_output=True)
+                                       cwd=str(iu.NOTEBOOKS_DIR), progress_bar=False,
+                                       stdout_file=sys.stdout, stderr_file=sys.stderr)
         except papermill.PapermillExecutionError as e:
             raise SystemExit(f"\n{notebook.name} failed in cell {e.exec_count}: {e.ename}: {e.evalue}\n"
                              f"The executed notebook, with the traceback, is {target}") from None
@@ -79,7 +80,8 @@ def export_html(executed: list[Path], target: Path) -> None:
         merged.cells += nbformat.read(path, as_version=4).cells
     for i, cell in enumerate(merged.cells):
         cell.id = f"cell-{i}"  # the notebooks' ids repeat across files
-    html, _ = HTMLExporter(template_name="lab", exclude_input=True).from_notebook_node(merged)
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_output_prompt=True)
+    html, _ = exporter.from_notebook_node(merged)
     target.write_text(html, encoding="utf-8")
 
 

@@ -21,23 +21,17 @@ def same_weights(a: nn.Module, b: nn.Module) -> bool:
     return all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
 
 
-def test_our_step_gives_the_seeds_losses_weights_and_batch_norm_statistics():
-    def make():
-        torch.manual_seed(0)
-        g, d = iu.Generator(), iu.Discriminator()
-        return g, d, torch.optim.Adam(g.parameters(), lr=1e-4), torch.optim.Adam(d.parameters(), lr=1e-4)
-
-    g_ref, d_ref, og_ref, od_ref = make()
-    g, d, og, od = make()
-    for m in g.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            m.momentum = iu.SEED_BN_MOMENTUM
+def test_our_step_gives_the_seeds_losses_weights_and_batch_norm_statistics(params):
+    torch.manual_seed(params.seed)
+    g_ref, d_ref = iu.Generator(), iu.Discriminator()  # the seed's construction, and its default Adam
+    og_ref, od_ref = torch.optim.Adam(g_ref.parameters(), lr=1e-4), torch.optim.Adam(d_ref.parameters(), lr=1e-4)
+    g, d, og, od = iu.build_models(params, torch.device("cpu"))
+    step = iu.make_step(g, d, og, od, nn.BCELoss(), params, torch.device("cpu"))
     mask = iu.center_mask()
-    for step in range(3):
-        truth = smooth_images(8, seed=10 + step).float() / 255
+    for i in range(3):
+        truth = smooth_images(8, seed=10 + i).float() / 255
         ref = seed.seed_step(g_ref, d_ref, ((1 - mask) * truth, truth), nn.BCELoss(), og_ref, od_ref, "cpu")
-        ours = iu._train_step(g, d, og, od, nn.BCELoss(), truth, mask, lambda: torch.autocast("cpu", enabled=False))
-        assert [x.item() for x in ours] == list(ref)
+        assert [x.item() for x in step(truth, mask)] == list(ref)
     assert all(torch.equal(p, q) for p, q in zip(g.parameters(), g_ref.parameters()))
     assert same_weights(d, d_ref)  # D runs three times per step in both, so its statistics match exactly
     for (name, ours), ref in zip(g.state_dict().items(), g_ref.state_dict().values()):
