@@ -11,6 +11,7 @@ if "INPAINT_OUTPUT_ROOT" not in os.environ:
     os.environ.setdefault("HF_DATASETS_CACHE", os.path.join(_made, "hf-datasets"))
 os.environ.setdefault("INPAINT_PROFILE", "smoke")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TQDM_DISABLE", "1")
 
 
 def pytest_unconfigure(config):

@@ -638,17 +638,17 @@ class RunResult:
         return RUNS.get(self.run, (self.run,))[0]
 
 
-def train_run(run: str, params: Params, images: dict[str, SplitImages], progress: bool = True) -> RunResult:
+def train_run(run: str, params: Params, images: dict[str, SplitImages]) -> RunResult:
     """Train (or resume, or load if finished) one of the seed's four runs: bce, l1, l2, huber."""
     if run not in RUNS:
         raise ValueError(f"unknown run {run!r}; valid runs: {', '.join(RUNS)}")
     epochs = getattr(params, RUNS[run][2])
     return train_gan(run, CRITERIA[run](), images["train"].images, images["validation"].images,
-                     params, checkpoints_dir(params) / f"{run}.pt", epochs, progress)
+                     params, checkpoints_dir(params) / f"{run}.pt", epochs)
 
 
 def train_gan(run: str, criterion: nn.Module, train_images: torch.Tensor, val_images: torch.Tensor,
-              params: Params, checkpoint: Path, epochs: int, progress: bool = True) -> RunResult:
+              params: Params, checkpoint: Path, epochs: int) -> RunResult:
     """The seed's training loop, made resumable, reproducible and faster with the same maths.
 
     Per step, as the seed: D on real images (target 1) and on detached composites
@@ -688,7 +688,7 @@ def train_gan(run: str, criterion: nn.Module, train_images: torch.Tensor, val_im
     images = train_images.to(device)
     val_truth = val_images[:VAL_SAMPLES].to(device).float() / 255
     steps = math.ceil(len(images) / params.batch_size)
-    bar = tqdm(total=(epochs - done) * steps, desc=run, unit="step", mininterval=2, disable=not progress)
+    bar = tqdm(total=(epochs - done) * steps, desc=run, unit="step", mininterval=2)  # off: TQDM_DISABLE=1
     try:
         for epoch in range(done, epochs):
             g.train()

@@ -14,7 +14,7 @@ VAL = smooth_images(4, seed=2)
 
 def train(params, epochs=2, criterion=None, checkpoint=None):
     checkpoint = checkpoint or iu.checkpoints_dir(params) / "bce.pt"
-    return iu.train_gan("bce", criterion or nn.BCELoss(), TRAIN, VAL, params, checkpoint, epochs, progress=False)
+    return iu.train_gan("bce", criterion or nn.BCELoss(), TRAIN, VAL, params, checkpoint, epochs)
 
 
 def same_weights(a: nn.Module, b: nn.Module) -> bool:
@@ -169,7 +169,7 @@ def test_comparison_needs_the_checkpoints_and_names_the_notebook(params):
     with pytest.raises(FileNotFoundError, match=r"no checkpoint for the BCE run .* notebooks/02_baseline_bce.ipynb"):
         iu.load_trained(params)
     for run in iu.RUNS:
-        iu.train_gan(run, iu.CRITERIA[run](), TRAIN, VAL, params, iu.checkpoints_dir(params) / f"{run}.pt", 1, False)
+        iu.train_gan(run, iu.CRITERIA[run](), TRAIN, VAL, params, iu.checkpoints_dir(params) / f"{run}.pt", 1)
     state = iu.load_checkpoint(iu.checkpoints_dir(params) / "l2.pt")
     state["epochs"] = 10
     torch.save(state, iu.checkpoints_dir(params) / "l2.pt")
@@ -182,6 +182,6 @@ def test_comparison_needs_the_checkpoints_and_names_the_notebook(params):
 def test_speed_options_train(params, option):
     p = dataclasses.replace(params, **{option: True})
     images = TRAIN[:2]  # one small batch: bf16 is slow on CPUs without native support
-    result = iu.train_gan("bce", nn.BCELoss(), images, VAL, p, iu.checkpoints_dir(p) / "bce.pt", 1, progress=False)
+    result = iu.train_gan("bce", nn.BCELoss(), images, VAL, p, iu.checkpoints_dir(p) / "bce.pt", 1)
     assert not same_weights(result.g, iu.Generator())
     assert all(x == x for x in result.history["g_losses"] + result.history["d_losses"])
