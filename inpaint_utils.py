@@ -390,8 +390,10 @@ class _DecodeSplit(torch.utils.data.Dataset):
         return row, pixels, img.mode, img.size, None
 
 
-def _decode_split(split, name: str, image_size: int) -> SplitImages:
-    workers = min(8, os.cpu_count() or 1) if len(split) >= 512 else 0
+def _decode_split(split, name: str, image_size: int, workers: int | None = None) -> SplitImages:
+    """Decode ``split`` with the seed's transform; worker processes for large splits."""
+    if workers is None:
+        workers = min(8, os.cpu_count() or 1) if len(split) >= 512 else 0
     loader = torch.utils.data.DataLoader(_DecodeSplit(split, image_size), batch_size=64,
                                          num_workers=workers, collate_fn=list)
     out = SplitImages(name, torch.empty(0, 3, image_size, image_size, dtype=torch.uint8), [], [], [])
@@ -959,7 +961,7 @@ def image_metrics(inpainted: torch.Tensor, truth: torch.Tensor, mask: torch.Tens
     from torchmetrics.functional.image import peak_signal_noise_ratio as psnr
     from torchmetrics.functional.image import structural_similarity_index_measure as ssim
 
-    hole = check_mask(mask.cpu(), truth.shape[-1])[0].bool()
+    hole = check_mask(mask, truth.shape[-1])[0].bool().to(truth.device)
     pred, target = inpainted[:, :, hole], truth[:, :, hole]  # (N, 3, hole pixels)
     error = pred - target
     return {

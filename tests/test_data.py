@@ -146,6 +146,14 @@ def test_cache_matches_the_seed_transform_and_is_reused(tmp_path, params, monkey
     assert decoded == ["train", "validation", "test"]  # another image size is another cache
 
 
+def test_decoding_in_worker_processes_gives_the_same_cache(tmp_path, params):
+    cells = [encode(photo(seed=i), "JPEG") for i in range(12)] + [b"garbage"]
+    split = iu.load_cats(dataclasses.replace(params, data=str(write_parquet(tmp_path / "d.parquet", cells, [0] * 13))))["train"]
+    alone, workers = iu._decode_split(split, "train", 64, workers=0), iu._decode_split(split, "train", 64, workers=2)
+    assert torch.equal(alone.images, workers.images)
+    assert (alone.rows, alone.modes, alone.sizes, alone.skipped) == (workers.rows, workers.modes, workers.sizes, workers.skipped)
+
+
 def test_sample_data_set_has_the_hub_schema(params):
     import datasets
 
