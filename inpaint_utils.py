@@ -817,11 +817,9 @@ def _check_finite(losses, run, epoch, checkpoint):
 @torch.no_grad()
 def _inpaint_samples(g, truth, mask) -> torch.Tensor:
     was_training = g.training
-    g.eval()
-    masked = (1 - mask) * truth
-    out = g(torch.cat((masked, mask.expand(len(truth), 1, -1, -1)), dim=1)).float()
+    out = inpaint(generator_fill(g), truth, mask)
     g.train(was_training)
-    return to_uint8(out * mask + masked).cpu()
+    return to_uint8(out).cpu()
 
 
 def _cpu_state(model: nn.Module) -> dict:
@@ -973,6 +971,15 @@ def image_metrics(inpainted: torch.Tensor, truth: torch.Tensor, mask: torch.Tens
     }
 
 
+def inpaint(fill, truth: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """The composite the seed trained on: ``fill``'s output in the hole, ``truth`` elsewhere.
+
+    ``fill(masked images, mask) -> images`` sees only the known pixels (the hole is zero).
+    """
+    masked = (1 - mask) * truth
+    return fill(masked, mask).clamp(0, 1) * mask + masked
+
+
 def generator_fill(g: Generator):
     """A fill function (masked images, mask) -> images, from a generator in eval mode."""
     def fill(masked, mask):
@@ -1036,8 +1043,7 @@ def evaluate(fill, images: torch.Tensor, mask: torch.Tensor, *, d: nn.Module | N
     parts = []
     for start in range(0, len(images), batch_size):
         truth = images[start:start + batch_size].to(device).float() / 255
-        masked = (1 - mask) * truth
-        inpainted = fill(masked, mask).clamp(0, 1) * mask + masked
+        inpainted = inpaint(fill, truth, mask)
         metrics = image_metrics(inpainted, truth, mask)
         if d is not None:
             d.eval()
@@ -1149,27 +1155,31 @@ def perceptual_metrics(models: dict[str, RunResult], test: SplitImages, params: 
         print(f"FID skipped: {why}; nothing is downloaded.")
     if not (use_lpips or use_fid):
         return None
-    from torchmetrics.image import FrechetInceptionDistance, LearnedPerceptualImagePatchSimilarity
-
     device = resolve_device(params.device)
     mask = center_mask(params.image_size, params.hole_size).to(device)
-    fills = {label: generator_fill(m.g) for label, m in models.items()} | BASELINES
+    truth = test.images.to(device).float() / 255
+    if use_lpips:
+        from torchmetrics.image.lpip import LearnedPerceptualImagePatchSimilarity
+
+        lpips = LearnedPerceptualImagePatchSimilarity(net_type="alex", normalize=True).to(device)
+    if use_fid:
+        from torchmetrics.image.fid import FrechetInceptionDistance
+
+        fid = FrechetInceptionDistance(normalize=True, reset_real_features=False,
+                                       feature_extractor_weights_path=str(inception)).to(device)
+        fid.update(truth, real=True)
     rows = {}
     with torch.no_grad():
-        for label, fill in fills.items():
-            truth = test.images.to(device).float() / 255
-            masked = (1 - mask) * truth
-            inpainted = fill(masked, mask).clamp(0, 1) * mask + masked
-            row = {}
+        for label, fill in ({label: generator_fill(m.g) for label, m in models.items()} | BASELINES).items():
+            inpainted = inpaint(fill, truth, mask)
+            rows[label] = {}
             if use_lpips:
-                lpips = LearnedPerceptualImagePatchSimilarity(net_type="alex", normalize=True).to(device)
-                row["LPIPS"] = lpips(inpainted, truth).item()
+                rows[label]["LPIPS"] = lpips(inpainted, truth).item()
+                lpips.reset()
             if use_fid:
-                fid = FrechetInceptionDistance(normalize=True, feature_extractor_weights_path=str(inception)).to(device)
-                fid.update(truth, real=True)
                 fid.update(inpainted, real=False)
-                row["FID"] = fid.compute().item()
-            rows[label] = row
+                rows[label]["FID"] = fid.compute().item()
+                fid.reset()
     return pd.DataFrame(rows).T
 
 
@@ -1226,32 +1236,22 @@ def plot_image_sizes(images: dict[str, SplitImages], params: Params):
     return save_figure(fig, "01_image_sizes", params)
 
 
-def plot_losses(history: dict, title: str, name: str, params: Params):
-    """Per-iteration G and D losses (the seed's plot), with per-epoch means on top."""
-    fig, ax = plt.subplots(figsize=(10, 5))
-    ax.plot(history["g_losses"], label="G", alpha=0.6, linewidth=0.8)
-    ax.plot(history["d_losses"], label="D", alpha=0.6, linewidth=0.8)
-    steps = len(history["g_losses"]) // max(1, len(history["epoch_g"]))
-    ends = [steps * (e + 1) for e in range(len(history["epoch_g"]))]
-    ax.plot(ends, history["epoch_g"], "o-", color="C0", label="G, epoch mean")
-    ax.plot(ends, history["epoch_d"], "o-", color="C1", label="D, epoch mean")
-    ax.set(xlabel="Iteration", ylabel="Loss", title=title)
-    ax.legend()
-    ax.grid(True)
-    return save_figure(fig, name, params)
-
-
-def plot_loss_panels(results: dict[str, RunResult], params: Params):
-    """The seed's figure 6.4: one panel of per-iteration losses per criterion."""
-    fig, axes = plt.subplots(1, len(results), figsize=(6 * len(results), 5), squeeze=False)
+def plot_losses(results: dict[str, RunResult], name: str, params: Params):
+    """The seed's loss figures (4.4 and 6.4): per-iteration G and D losses, one panel per run,
+    with each epoch's mean on top."""
+    fig, axes = plt.subplots(1, len(results), figsize=(max(10, 6 * len(results)), 5), squeeze=False)
     for ax, (label, result) in zip(axes[0], results.items()):
-        ax.plot(result.history["g_losses"], label="Generator")
-        ax.plot(result.history["d_losses"], label="Discriminator")
-        ax.set(title=f"Training Losses - {label} Loss", xlabel="Iteration", ylabel="Loss")
+        history = result.history
+        steps = len(history["g_losses"]) // max(1, len(history["epoch_g"]))
+        ends = [steps * (e + 1) for e in range(len(history["epoch_g"]))]
+        for key, who, color in (("g", "Generator", "C0"), ("d", "Discriminator", "C1")):
+            ax.plot(history[f"{key}_losses"], color=color, alpha=0.6, linewidth=0.8, label=who)
+            ax.plot(ends, history[f"epoch_{key}"], "o-", color=color, label=f"{who}, epoch mean")
+        ax.set(title=f"Training Losses - {label}", xlabel="Iteration", ylabel="Loss")
         ax.legend()
         ax.grid(True)
     fig.tight_layout()
-    return save_figure(fig, "03_loss_curves", params)
+    return save_figure(fig, name, params)
 
 
 def plot_progress(history: dict, name: str, params: Params, max_rows: int = 10):
@@ -1273,7 +1273,7 @@ def plot_inpainted_vs_truth(g: Generator, test: SplitImages, indices, params: Pa
     """The seed's figure 5: inpainted test images beside the ground truth."""
     mask = center_mask(params.image_size, params.hole_size)
     truth = test.images[list(indices)].float() / 255
-    inpainted = generator_fill(g)((1 - mask) * truth, mask) * mask + (1 - mask) * truth
+    inpainted = inpaint(generator_fill(g), truth, mask)
     fig, axes = plt.subplots(len(indices), 2, figsize=(6, 3 * len(indices)), squeeze=False)
     for row in range(len(indices)):
         _show(axes[row, 0], inpainted[row], "Inpainted (fake)" if row == 0 else None)
@@ -1286,10 +1286,9 @@ def plot_comparison_grid(models: dict[str, RunResult], test: SplitImages, indice
     """The seed's figure 7.1 on fixed test images, with the baselines as extra columns."""
     mask = center_mask(params.image_size, params.hole_size)
     truth = test.images[list(indices)].float() / 255
-    masked = (1 - mask) * truth
     fills = {label: generator_fill(m.g) for label, m in models.items()} | BASELINES
-    columns = {"Input masked": masked}
-    columns |= {label: fill(masked, mask).clamp(0, 1) * mask + masked for label, fill in fills.items()}
+    columns = {"Input masked": (1 - mask) * truth}
+    columns |= {label: inpaint(fill, truth, mask) for label, fill in fills.items()}
     columns["Ground Truth"] = truth
     fig, axes = plt.subplots(len(indices), len(columns), squeeze=False,
                              figsize=(2 * len(columns), 2 * len(indices)))

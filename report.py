@@ -67,7 +67,7 @@ def run_notebooks(parameters: dict, out_dir: Path) -> list[Path]:
                                        cwd=str(iu.NOTEBOOKS_DIR), progress_bar=False,
                                        stdout_file=sys.stdout, stderr_file=sys.stderr)
         except papermill.PapermillExecutionError as e:
-            raise SystemExit(f"\n{notebook.name} failed in cell {e.exec_count}: {e.ename}: {e.evalue}\n"
+            raise SystemExit(f"\n{notebook.name} failed in cell In [{e.exec_count}]: {e.ename}: {e.evalue}\n"
                              f"The executed notebook, with the traceback, is {target}") from None
         executed.append(target)
     return executed

@@ -112,6 +112,21 @@ def test_missing_results_name_the_notebook(params):
         iu.load_results(params)
 
 
+def test_lpips_is_computed_where_its_weights_are_on_disk(params, monkeypatch, tmp_path, capsys):
+    """Random AlexNet weights stand in for the real ones: this checks the code path, not the values."""
+    import torchvision
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    (tmp_path / "torch" / "hub" / "checkpoints").mkdir(parents=True)
+    torch.save(torchvision.models.alexnet().state_dict(), tmp_path / "torch/hub/checkpoints/alexnet-owt-7be5be79.pth")
+    test = iu.SplitImages("test", smooth_images(4, seed=7), [0, 1, 2, 3], ["RGB"] * 4, [(64, 64)] * 4)
+    run = iu.RunResult("bce", iu.Generator().eval(), iu.Discriminator().eval(), {}, tmp_path / "bce.pt")
+    table = iu.perceptual_metrics({"BCE": run}, test, params)
+    assert list(table.index) == ["BCE", *iu.BASELINES] and list(table.columns) == ["LPIPS"]
+    assert table["LPIPS"].notna().all()
+    assert "FID skipped" in capsys.readouterr().out
+
+
 def test_perceptual_metrics_are_skipped_offline_with_a_reason(params, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     assert iu.perceptual_metrics({}, None, params) is None
