@@ -54,13 +54,12 @@ def test_hub_source_calls_the_hub_with_id_and_revision(monkeypatch, tmp_path, pa
     import datasets
 
     local = write_parquet(tmp_path / "hub.parquet", [encode(photo(seed=i)) for i in range(20)], [0] * 20)
-    calls = []
+    real_load_dataset, calls = datasets.load_dataset, []
 
-    def fake_load_dataset(path, *args, **kwargs):
+    def fake_load_dataset(path, *args, **kwargs):  # the hub, served from a local file in its schema
         calls.append((path, kwargs))
-        return real(path="parquet", data_files=str(local), split="train")
+        return real_load_dataset(path="parquet", data_files=str(local), split="train")
 
-    real = datasets.load_dataset
     monkeypatch.setattr(datasets, "load_dataset", fake_load_dataset)
     with pytest.warns(UserWarning, match="the seed had .* may have changed"):  # 20 rows, not 23,410
         splits = iu.load_cats(dataclasses.replace(params, data=iu.HUB_ID, revision="abc123"))
