@@ -10,6 +10,7 @@ resumes training from the last complete epoch.
 """
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -102,7 +103,7 @@ def write_manifest(path: Path, params: iu.Params, executed: list[Path], started:
 
     device = iu.resolve_device(params.device)
     manifest = {
-        "params": {k.upper(): v for k, v in iu.asdict(params).items()},
+        "params": {k.upper(): v for k, v in dataclasses.asdict(params).items()},
         "git_commit": git("rev-parse", "HEAD"),
         "git_dirty": bool(git("status", "--porcelain")),
         "device": torch.cuda.get_device_name(device) if device.type == "cuda" else f"{device.type}: {platform.processor() or platform.machine()}",

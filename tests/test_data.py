@@ -7,6 +7,7 @@ from conftest import encode, photo, write_parquet
 from PIL import Image
 
 import inpaint_utils as iu
+from inpaint_utils import data
 
 
 @pytest.fixture
@@ -137,8 +138,8 @@ def test_cache_matches_the_seed_transform_and_is_reused(tmp_path, params, monkey
     assert (images["train"].images[0].float() / 255 - seed_pixels).abs().max() <= 0.5 / 255 + 1e-6
 
     decoded = []
-    real_decode = iu._decode_split
-    monkeypatch.setattr(iu, "_decode_split", lambda *a: decoded.append(a[1]) or real_decode(*a))
+    real_decode = data._decode_split
+    monkeypatch.setattr(data, "_decode_split", lambda *a: decoded.append(a[1]) or real_decode(*a))
     again = iu.load_images(p)
     assert decoded == [] and torch.equal(again["train"].images, images["train"].images)
     assert iu.load_images(dataclasses.replace(p, image_size=32))["test"].images.shape[-1] == 32
@@ -148,7 +149,7 @@ def test_cache_matches_the_seed_transform_and_is_reused(tmp_path, params, monkey
 def test_decoding_in_worker_processes_gives_the_same_cache(tmp_path, params):
     cells = [encode(photo(seed=i), "JPEG") for i in range(12)] + [b"garbage"]
     split = iu.load_cats(dataclasses.replace(params, data=str(write_parquet(tmp_path / "d.parquet", cells, [0] * 13))))["train"]
-    alone, workers = iu._decode_split(split, "train", 64, workers=0), iu._decode_split(split, "train", 64, workers=2)
+    alone, workers = data._decode_split(split, "train", 64, workers=0), data._decode_split(split, "train", 64, workers=2)
     assert torch.equal(alone.images, workers.images)
     assert (alone.rows, alone.modes, alone.sizes, alone.skipped) == (workers.rows, workers.modes, workers.sizes, workers.skipped)
 

@@ -7,6 +7,7 @@ import torch.nn as nn
 from conftest import smooth_images
 
 import inpaint_utils as iu
+from inpaint_utils import training
 
 TRAIN = smooth_images(16, seed=1)  # two batches of 8 per epoch
 VAL = smooth_images(4, seed=2)
@@ -73,7 +74,7 @@ def test_checkpoint_round_trip(params):
 def test_interrupted_run_resumes_to_the_same_weights(params, tmp_path, monkeypatch):
     uninterrupted = train(params, epochs=3, checkpoint=tmp_path / "whole.pt")
 
-    real_step, calls = iu._train_step, []
+    real_step, calls = training._train_step, []
 
     def interrupt_in_epoch_two(*args):
         calls.append(1)
@@ -81,11 +82,11 @@ def test_interrupted_run_resumes_to_the_same_weights(params, tmp_path, monkeypat
             raise KeyboardInterrupt
         return real_step(*args)
 
-    monkeypatch.setattr(iu, "_train_step", interrupt_in_epoch_two)
+    monkeypatch.setattr(training, "_train_step", interrupt_in_epoch_two)
     with pytest.raises(KeyboardInterrupt):
         train(params, epochs=3, checkpoint=tmp_path / "cut.pt")
     assert iu.load_checkpoint(tmp_path / "cut.pt")["epoch"] == 1
-    monkeypatch.setattr(iu, "_train_step", real_step)
+    monkeypatch.setattr(training, "_train_step", real_step)
 
     resumed = train(params, epochs=3, checkpoint=tmp_path / "cut.pt")
     assert resumed.trained_epochs == 2
@@ -95,7 +96,7 @@ def test_interrupted_run_resumes_to_the_same_weights(params, tmp_path, monkeypat
 
 def test_finished_run_is_loaded_not_retrained_unless_asked(params, monkeypatch):
     first = train(params, epochs=1)
-    monkeypatch.setattr(iu, "_train_step", lambda *a: pytest.fail("retrained a finished run"))
+    monkeypatch.setattr(training, "_train_step", lambda *a: pytest.fail("retrained a finished run"))
     again = train(params, epochs=1)
     assert again.trained_epochs == 0 and same_weights(again.g, first.g)
     with pytest.raises(ValueError, match="holds 1 epochs of bce, more than the 0 asked for"):

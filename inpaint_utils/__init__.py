@@ -1,0 +1,43 @@
+"""GAN image inpainting, reproduced from a student report (see README.md).
+
+The notebooks' API: ``import inpaint_utils as iu``. Each concept has its own module, and imports
+flow one way, from the bottom of this list to the top:
+
+- ``figures``      every figure of the report, saved under figures/<run>/
+- ``evaluation``   metrics on a whole split, every method on the same images, results tables
+- ``training``     the seed's GAN loop, resumable and reproducible; the four runs
+- ``checkpoints``  atomic checkpoints, checked against the run's parameters and architecture
+- ``fills``        hole fills: the generator's and the classical baselines; the composite
+- ``models``       the seed's Generator and Discriminator
+- ``data``         the cat data sets, the seed's split, the uint8 image cache
+- ``params``       parameters and profiles
+- ``masks``        the seed's centre mask and mask checks
+- ``paths``        the repository, output folders, atomic writes
+
+Where this code departs from the seed notebook, the docstring says what the seed did and why.
+This file holds no logic.
+"""
+
+import warnings
+
+# Libraries import tqdm.auto, which warns in Jupyter without ipywidgets; the text bars work fine.
+warnings.filterwarnings("ignore", message="IProgress not found")
+
+from .checkpoints import load_checkpoint, read_checkpoint  # noqa: E402
+from .data import (CatDataset, SplitImages, load_cats, load_images, open_image,  # noqa: E402
+                   sample_data_path, seed_transform, split_summary, to_rgb, to_uint8)
+from .evaluation import (METRICS, PSNR_CAP, SEED_REPORTED, compare_methods,  # noqa: E402
+                         describe_winners, evaluate, evaluate_run, image_metrics, load_results,
+                         perceptual_metrics, results_table, seed_comparison)
+from .figures import (plot_comparison_grid, plot_image_sizes, plot_inpainted_vs_truth,  # noqa: E402
+                      plot_losses, plot_mask, plot_progress, plot_psnr_distribution,
+                      plot_training_pairs, save_figure)
+from .fills import BASELINES, generator_fill, inpaint  # noqa: E402
+from .masks import center_mask, check_mask  # noqa: E402
+from .models import Discriminator, Generator, count_parameters, layer_table  # noqa: E402
+from .params import (HUB_ID, PARAM_NAMES, Params, notebook_params, profile_names,  # noqa: E402
+                     resolve_device, resolve_params, seed_everything)
+from .paths import (NOTEBOOKS_DIR, ROOT, checkpoints_dir, figures_dir, output_root,  # noqa: E402
+                    reports_dir, writable_dir)
+from .training import (CRITERIA, RUNS, RunResult, build_models, load_trained,  # noqa: E402
+                       make_step, train_gan, train_run, training_summary)

@@ -1,0 +1,137 @@
+"""Figures: each is saved under figures/<run name>/ with a stable name, then shown."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+
+from .data import CatDataset, SplitImages, to_uint8
+from .fills import BASELINES, generator_fill, inpaint
+from .masks import center_mask
+from .models import Generator
+from .params import Params
+from .paths import figures_dir
+from .training import RunResult
+
+
+def save_figure(fig, name: str, params: Params):
+    """Save ``fig`` as figures/<run name>/<name>.png, close it, and return that PNG for display:
+    what a notebook shows is the file, whatever matplotlib backend is active."""
+    from IPython.display import Image as PNG
+
+    path = figures_dir(params) / f"{name}.png"
+    fig.savefig(path, dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    return PNG(filename=str(path))
+
+
+def _show(ax, image: torch.Tensor, title: str | None = None):
+    """Draw one CHW image (uint8, or float in [0, 1]) without axes."""
+    if image.dtype != torch.uint8:
+        image = to_uint8(image)  # clamps: the seed's plots warned "Clipping input data" at 1.0000002
+    ax.imshow(image.permute(1, 2, 0).cpu().numpy())
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=10)
+
+
+def plot_mask(params: Params):
+    fig, ax = plt.subplots(figsize=(3, 3))
+    ax.imshow(center_mask(params.image_size, params.hole_size)[0], cmap="gray")
+    ax.set_title(f"{params.hole_size}x{params.hole_size} hole in {params.image_size}x{params.image_size}")
+    return save_figure(fig, "01_mask", params)
+
+
+def plot_training_pairs(dataset: CatDataset, indices, params: Params):
+    """The seed's figure 3.4: masked training images beside their ground truth."""
+    fig, axes = plt.subplots(len(indices), 2, figsize=(6, 3 * len(indices)), squeeze=False)
+    for row, index in enumerate(indices):
+        masked, truth = dataset[index]
+        _show(axes[row, 0], masked, "Training image" if row == 0 else None)
+        _show(axes[row, 1], truth, "Ground truth" if row == 0 else None)
+    return save_figure(fig, "01_training_pairs", params)
+
+
+def plot_image_sizes(images: dict[str, SplitImages], params: Params):
+    """Original widths and heights of the images, before the resize to IMAGE_SIZE."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, split in images.items():
+        w, h = zip(*split.sizes)
+        ax.scatter(w, h, s=6, alpha=0.4, label=f"{name} ({len(split)})")
+    ax.set(xlabel="width (px)", ylabel="height (px)", title="Image sizes before resizing")
+    ax.legend()
+    return save_figure(fig, "01_image_sizes", params)
+
+
+def plot_losses(results: dict[str, RunResult], name: str, params: Params):
+    """The seed's loss figures (4.4 and 6.4): per-iteration G and D losses, one panel per run,
+    with each epoch's mean on top."""
+    fig, axes = plt.subplots(1, len(results), figsize=(max(10, 6 * len(results)), 5), squeeze=False)
+    for ax, (label, result) in zip(axes[0], results.items()):
+        history = result.history
+        steps = len(history["g_losses"]) // max(1, len(history["epoch_g"]))
+        ends = [steps * (e + 1) for e in range(len(history["epoch_g"]))]
+        for key, who, color in (("g", "Generator", "C0"), ("d", "Discriminator", "C1")):
+            ax.plot(history[f"{key}_losses"], color=color, alpha=0.6, linewidth=0.8, label=who)
+            ax.plot(ends, history[f"epoch_{key}"], "o-", color=color, label=f"{who}, epoch mean")
+        ax.set(title=f"Training Losses - {label}", xlabel="Iteration", ylabel="Loss")
+        ax.legend()
+        ax.grid(True)
+    fig.tight_layout()
+    return save_figure(fig, name, params)
+
+
+def plot_progress(history: dict, name: str, params: Params, max_rows: int = 10):
+    """Inpainted validation images after each epoch (at most ``max_rows`` epochs, evenly spread)."""
+    samples = history["val_samples"]
+    epochs = np.unique(np.linspace(0, len(samples) - 1, min(max_rows, len(samples))).round().astype(int))
+    fig, axes = plt.subplots(len(epochs), samples.shape[1], squeeze=False,
+                             figsize=(2 * samples.shape[1], 2 * len(epochs)))
+    for row, epoch in enumerate(epochs):
+        for col in range(samples.shape[1]):
+            _show(axes[row, col], samples[epoch, col])
+        axes[row, 0].text(-4, params.image_size / 2, f"epoch {epoch + 1}", ha="right", va="center")
+    fig.suptitle("Validation images inpainted after each epoch")
+    return save_figure(fig, name, params)
+
+
+@torch.no_grad()
+def plot_inpainted_vs_truth(g: Generator, test: SplitImages, indices, params: Params):
+    """The seed's figure 5: inpainted test images beside the ground truth."""
+    mask = center_mask(params.image_size, params.hole_size)
+    truth = test.images[list(indices)].float() / 255
+    inpainted = inpaint(generator_fill(g), truth, mask)
+    fig, axes = plt.subplots(len(indices), 2, figsize=(6, 3 * len(indices)), squeeze=False)
+    for row in range(len(indices)):
+        _show(axes[row, 0], inpainted[row], "Inpainted (fake)" if row == 0 else None)
+        _show(axes[row, 1], truth[row], "Ground truth" if row == 0 else None)
+    return save_figure(fig, "02_bce_test_samples", params)
+
+
+@torch.no_grad()
+def plot_comparison_grid(models: dict[str, RunResult], test: SplitImages, indices, params: Params):
+    """The seed's figure 7.1 on fixed test images, with the baselines as extra columns."""
+    mask = center_mask(params.image_size, params.hole_size)
+    truth = test.images[list(indices)].float() / 255
+    fills = {label: generator_fill(m.g) for label, m in models.items()} | BASELINES
+    columns = {"Input masked": (1 - mask) * truth}
+    columns |= {label: inpaint(fill, truth, mask) for label, fill in fills.items()}
+    columns["Ground Truth"] = truth
+    fig, axes = plt.subplots(len(indices), len(columns), squeeze=False,
+                             figsize=(2 * len(columns), 2 * len(indices)))
+    for col, (title, images) in enumerate(columns.items()):
+        for row in range(len(indices)):
+            _show(axes[row, col], images[row], title if row == 0 else None)
+    fig.tight_layout()
+    return save_figure(fig, "04_comparison_grid", params)
+
+
+def plot_psnr_distribution(per_image: pd.DataFrame, params: Params):
+    """Box plot of per-image hole PSNR for each method."""
+    methods = list(dict.fromkeys(per_image["method"]))
+    fig, ax = plt.subplots(figsize=(1.3 * len(methods) + 2, 4.5))
+    ax.boxplot([per_image.loc[per_image["method"] == m, "hole_psnr"] for m in methods])
+    ax.set_xticks(range(1, len(methods) + 1), methods, rotation=30, ha="right")
+    ax.set(ylabel="hole PSNR (dB), per image", title=f"Hole PSNR on {per_image['image'].nunique()} test images")
+    ax.grid(True, axis="y")
+    return save_figure(fig, "04_hole_psnr", params)

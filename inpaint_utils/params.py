@@ -1,0 +1,144 @@
+"""Parameters and profiles: the settings of one run, as notebooks and ``report.py`` spell them."""
+
+import os
+import random
+import re
+import sys
+import typing
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+import torch
+import yaml
+
+from .masks import center_mask
+from .paths import PROFILES_DIR
+
+HUB_ID = "microsoft/cats_vs_dogs"
+HUB_SIZES = {"cats": 11741, "train": 9392, "validation": 1174, "test": 1175}  # the seed's printout
+SPLIT_SEED = 42  # the seed's train_test_split seed: fixes which images are train/validation/test
+SPLITS = ("train", "validation", "test")
+
+
+@dataclass(frozen=True)
+class Params:
+    """The settings of one run. Notebooks, profiles and ``report.py`` spell them in UPPER CASE.
+
+    The defaults are the seed's protocol (the ``full`` profile).
+    """
+
+    profile: str = "full"
+    data: str = HUB_ID  # hub id, a parquet file or folder, an image folder, or "sample"
+    revision: str | None = None  # hub revision (commit or tag) to pin the data to
+    max_images: int | None = None  # keep at most this many images per split (smoke runs)
+    image_size: int = 64
+    hole_size: int = 20
+    batch_size: int = 8
+    lr: float = 1e-4
+    bce_epochs: int = 50  # notebook 02, the BCE baseline
+    loss_epochs: int = 10  # notebook 03, each of L1, L2 and Huber
+    seed: int = 42  # seeds Python, NumPy, torch and the batch order
+    device: str = "auto"  # "auto" (CUDA if present, else CPU), "cpu", "cuda", "cuda:1", "mps"
+    amp: bool = False  # bf16 autocast: faster on GPUs, changes the numbers slightly
+    channels_last: bool = False  # NHWC memory format: same maths, different rounding
+    compile: bool = False  # torch.compile the two networks
+    fused_adam: bool = False  # Adam(fused=True): same maths, different rounding
+    retrain: bool = False  # train again even where a finished checkpoint exists
+    run_name: str | None = None  # output folder name; default: the profile's name
+    checkpoint_dir: str | None = None  # default checkpoints/<run name>; e.g. a Drive folder on Colab
+
+    @property
+    def name(self) -> str:
+        """The folder name of this run's outputs."""
+        return self.run_name or self.profile
+
+    def _repr_markdown_(self) -> str:
+        rows = "\n".join(f"| `{k.upper()}` | `{v!r}` |" for k, v in asdict(self).items())
+        return f"| parameter | value |\n|---|---|\n{rows}"
+
+
+PARAM_NAMES = tuple(f.name.upper() for f in fields(Params))
+# Parameters that change what a checkpoint holds; resuming with other values is refused.
+TRAINING_IDENTITY = ("data", "revision", "max_images", "image_size", "hole_size", "batch_size", "lr", "seed")
+
+
+def profile_names() -> list[str]:
+    return sorted(p.stem for p in PROFILES_DIR.glob("*.yaml"))
+
+
+def in_colab() -> bool:
+    return "google.colab" in sys.modules
+
+
+def resolve_params(profile: str = "auto", overrides: dict | None = None) -> Params:
+    """Params of a named profile (``profiles/<name>.yaml``) with ``overrides`` applied.
+
+    ``profile="auto"`` means $INPAINT_PROFILE if set, else ``full`` on Colab, else ``sample``.
+    Unknown names or wrongly typed values raise ValueError listing what is valid.
+    """
+    if profile in (None, "auto"):
+        profile = os.environ.get("INPAINT_PROFILE") or ("full" if in_colab() else "sample")
+    path = PROFILES_DIR / f"{profile}.yaml"
+    if not path.is_file():
+        raise ValueError(f"unknown profile {profile!r}; valid profiles: {', '.join(profile_names())}")
+    values = _checked_values(yaml.safe_load(path.read_text()) or {}, f"profile {path.name}")
+    values.update(_checked_values(overrides or {}, "parameter"))
+    params = Params(profile=profile, **values)
+    if params.image_size != 64:
+        raise ValueError(f"IMAGE_SIZE must be 64, got {params.image_size}: the seed's generator maps "
+                         "64x64 to 64x64 only (its dilated layers shrink 16x16 to 8x8 before three 2x "
+                         "upsamplings, so other sizes come out another size)")
+    center_mask(params.image_size, params.hole_size)  # checks HOLE_SIZE
+    return params
+
+
+def notebook_params(namespace: dict) -> Params:
+    """Params for a notebook from its globals: PROFILE plus any UPPER_CASE name set to a value.
+
+    Papermill injects ``-p NAME VALUE`` as a global, so a misspelt parameter name reaches this
+    function and is refused here, instead of being ignored with a log line as papermill does.
+    """
+    given = {k: v for k, v in namespace.items() if re.fullmatch(r"[A-Z][A-Z0-9_]*", k)}
+    profile = given.pop("PROFILE", "auto")
+    return resolve_params(profile, {k: v for k, v in given.items() if v is not None})
+
+
+def _checked_values(raw: dict, where: str) -> dict:
+    hints = typing.get_type_hints(Params)
+    values = {}
+    for key, value in raw.items():
+        name = str(key).lower()
+        if str(key).upper() not in PARAM_NAMES or name == "profile":
+            valid = ", ".join(n for n in PARAM_NAMES if n != "PROFILE")
+            raise ValueError(f"unknown {where} name {key!r}; valid names: {valid}")
+        values[name] = _checked_type(str(key).upper(), value, hints[name])
+    return values
+
+
+def _checked_type(name: str, value, hint):
+    allowed = typing.get_args(hint) or (hint,)
+    if value is None:
+        ok = type(None) in allowed
+    elif isinstance(value, bool):
+        ok = bool in allowed
+    elif isinstance(value, int) and float in allowed:
+        return float(value)
+    else:
+        ok = isinstance(value, tuple(t for t in allowed if t not in (bool, type(None))))
+    if not ok:
+        kinds = " or ".join("None" if t is type(None) else t.__name__ for t in allowed)
+        raise ValueError(f"parameter {name} must be {kinds}, got {value!r}")
+    return value
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (CPU and every GPU)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)

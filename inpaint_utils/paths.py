@@ -1,0 +1,69 @@
+"""Where things live: the repository, the output root, each run's folders; atomic writes.
+
+Everything a run writes goes under ``output_root()`` (the repository, or $INPAINT_OUTPUT_ROOT),
+in folders named after the run, and every file is written to a temporary name first and then
+renamed, so an interrupted run never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import typing
+from pathlib import Path
+
+import torch
+
+if typing.TYPE_CHECKING:
+    from .params import Params
+
+ROOT = Path(__file__).resolve().parent.parent
+PROFILES_DIR = ROOT / "profiles"
+NOTEBOOKS_DIR = ROOT / "notebooks"
+
+
+def output_root() -> Path:
+    """Where data caches and outputs go: the repository, or $INPAINT_OUTPUT_ROOT."""
+    return Path(os.environ.get("INPAINT_OUTPUT_ROOT", ROOT))
+
+
+def writable_dir(path: Path) -> Path:
+    """Create ``path`` if needed and check that files can be written there."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise PermissionError(
+            f"cannot write to {path} ({e.strerror or e}); point INPAINT_OUTPUT_ROOT "
+            "(or CHECKPOINT_DIR, for checkpoints) at a writable folder") from e
+    return path
+
+
+def figures_dir(params: Params) -> Path:
+    return writable_dir(output_root() / "figures" / params.name)
+
+
+def reports_dir(params: Params) -> Path:
+    return writable_dir(output_root() / "reports" / params.name)
+
+
+def checkpoints_dir(params: Params) -> Path:
+    return writable_dir(Path(params.checkpoint_dir) if params.checkpoint_dir
+                        else output_root() / "checkpoints" / params.name)
+
+
+def atomic_save(obj, path: Path) -> None:
+    """torch.save to a temporary file, flushed to disk, then renamed over ``path``."""
+    path = Path(path)
+    writable_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            torch.save(obj, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,264 @@
+"""Training: the seed's GAN loop, made resumable, reproducible and faster with the same maths."""
+
+import math
+import time
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn as nn
+from tqdm import tqdm
+
+from .checkpoints import (CHECKPOINT_FORMAT, cpu_state, read_checkpoint, rng_state,
+                          set_rng_state)
+from .data import SplitImages, to_uint8
+from .fills import generator_fill, inpaint
+from .masks import center_mask
+from .models import Discriminator, Generator
+from .params import Params, resolve_device, seed_everything
+from .paths import atomic_save, checkpoints_dir
+
+# The seed trains one model per criterion; each is applied to D's sigmoid output vs labels 1/0.
+CRITERIA = {"bce": nn.BCELoss, "l1": nn.L1Loss, "l2": nn.MSELoss, "huber": nn.HuberLoss}
+RUNS = {  # run -> (label in tables, notebook that trains it, epochs parameter)
+    "bce": ("BCE", "02_baseline_bce.ipynb", "bce_epochs"),
+    "l1": ("L1", "03_loss_experiments.ipynb", "loss_epochs"),
+    "l2": ("L2", "03_loss_experiments.ipynb", "loss_epochs"),
+    "huber": ("Huber", "03_loss_experiments.ipynb", "loss_epochs"),
+}
+VAL_SAMPLES = 4  # validation images inpainted after every epoch (the seed showed 4)
+LOG_EVERY = 50  # steps between progress-bar loss readouts (each one waits for the GPU)
+# The seed ran G twice per step; in train mode the second run gives the same output but moves
+# the BatchNorm running statistics a second time. One update with momentum 1 - (1 - 0.1)^2
+# lands on the same statistics, so evaluation (which uses them) matches the seed too.
+SEED_BN_MOMENTUM = 1 - (1 - 0.1) ** 2
+
+
+@dataclass
+class RunResult:
+    """A trained (or loaded) run: networks, per-iteration and per-epoch history, checkpoint."""
+
+    run: str  # a key of RUNS; also its criterion's key in CRITERIA
+    g: Generator
+    d: Discriminator
+    history: dict
+    checkpoint: Path
+    trained_epochs: int = 0  # epochs trained in this call (0: loaded a finished run)
+
+    @property
+    def label(self) -> str:
+        return RUNS.get(self.run, (self.run,))[0]
+
+
+def train_run(run: str, params: Params, images: dict[str, SplitImages]) -> RunResult:
+    """Train (or resume, or load if finished) one of the seed's four runs: bce, l1, l2, huber."""
+    if run not in RUNS:
+        raise ValueError(f"unknown run {run!r}; valid runs: {', '.join(RUNS)}")
+    epochs = getattr(params, RUNS[run][2])
+    return train_gan(run, CRITERIA[run](), images["train"].images, images["validation"].images,
+                     params, checkpoints_dir(params) / f"{run}.pt", epochs)
+
+
+def train_gan(run: str, criterion: nn.Module, train_images: torch.Tensor, val_images: torch.Tensor,
+              params: Params, checkpoint: Path, epochs: int) -> RunResult:
+    """The seed's training loop, made resumable, reproducible and faster with the same maths.
+
+    Per step, as the seed: D on real images (target 1) and on detached composites
+    ``G(x) * mask + masked`` (target 0), one Adam step; then G so that D calls the composites
+    real, one Adam step. Differences: G runs once per step (the seed ran it twice with the
+    same weights and input); D's weight gradients are not computed in the G step (the seed
+    computed and then discarded them); images come from the uint8 cache; batch order and
+    initial weights follow ``params.seed``. A checkpoint is written after every epoch, and a
+    rerun continues from the last complete one.
+    """
+    device = resolve_device(params.device)
+    g, d, opt_g, opt_d = build_models(params, device)
+    batch_order = torch.Generator().manual_seed(params.seed)
+    history = {"g_losses": [], "d_losses": [], "epoch_g": [], "epoch_d": [], "epoch_seconds": [],
+               "val_samples": torch.empty(0, min(VAL_SAMPLES, len(val_images)), 3,
+                                          params.image_size, params.image_size, dtype=torch.uint8)}
+    done = 0
+    state = None if params.retrain else read_checkpoint(checkpoint, run, params)
+    if state is not None:
+        g.load_state_dict(state["generator"])
+        d.load_state_dict(state["discriminator"])
+        opt_g.load_state_dict(state["opt_g"])
+        opt_d.load_state_dict(state["opt_d"])
+        history, done = state["history"], state["epoch"]
+        set_rng_state(state["rng"], batch_order)
+        if done > epochs:
+            raise ValueError(f"{checkpoint} holds {done} epochs of {run}, more than the {epochs} asked "
+                             "for; ask for at least as many, or set RETRAIN=True to start over")
+    if done == epochs:
+        print(f"{run}: loaded the finished run ({done} epochs) from {checkpoint}")
+        return RunResult(run, g.eval(), d.eval(), history, checkpoint, 0)
+    if done:
+        print(f"{run}: resuming from epoch {done} of {epochs} ({checkpoint})")
+
+    step = make_step(g, d, opt_g, opt_d, criterion, params, device)
+    mask = center_mask(params.image_size, params.hole_size).to(device)
+    images = train_images.to(device)
+    val_truth = val_images[:VAL_SAMPLES].to(device).float() / 255
+    steps = math.ceil(len(images) / params.batch_size)
+    bar = tqdm(total=(epochs - done) * steps, desc=run, unit="step", mininterval=2)  # off: TQDM_DISABLE=1
+    try:
+        for epoch in range(done, epochs):
+            g.train()
+            d.train()
+            start = time.perf_counter()
+            losses = torch.zeros(steps, 2, device=device)
+            order = torch.randperm(len(images), generator=batch_order).to(device)
+            for i, batch in enumerate(order.split(params.batch_size)):
+                losses[i] = torch.stack(step(images[batch].float().div_(255), mask))
+                bar.update()
+                if (i + 1) % LOG_EVERY == 0:
+                    d_now, g_now = losses[i].tolist()
+                    _check_finite(losses[: i + 1], run, epoch, checkpoint)
+                    bar.set_postfix(D=f"{d_now:.4f}", G=f"{g_now:.4f}", refresh=False)
+            _check_finite(losses, run, epoch, checkpoint)
+            losses = losses.cpu()
+            history["d_losses"] += losses[:, 0].tolist()
+            history["g_losses"] += losses[:, 1].tolist()
+            history["epoch_d"].append(losses[:, 0].mean().item())
+            history["epoch_g"].append(losses[:, 1].mean().item())
+            history["epoch_seconds"].append(time.perf_counter() - start)
+            history["val_samples"] = torch.cat([history["val_samples"], _inpaint_samples(g, val_truth, mask)[None]])
+            tqdm.write(f"Epoch [{epoch + 1}/{epochs}], Step [{steps}/{steps}], "
+                       f"Discriminator Loss: {history['epoch_d'][-1]:.4f}, "
+                       f"Generator Loss: {history['epoch_g'][-1]:.4f} ({history['epoch_seconds'][-1]:.1f} s)")
+            atomic_save({
+                "format": CHECKPOINT_FORMAT, "run": run, "criterion": type(criterion).__name__,
+                "epoch": epoch + 1, "epochs": epochs, "params": asdict(params),
+                "generator": cpu_state(g), "discriminator": cpu_state(d),
+                "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
+                "history": history, "rng": rng_state(batch_order)}, checkpoint)
+    except KeyboardInterrupt:
+        tqdm.write(f"{run}: interrupted; {len(history['epoch_d'])} complete epoch(s) are saved in "
+                   f"{checkpoint}. Run again to resume.")
+        raise
+    finally:
+        bar.close()
+    return RunResult(run, g.eval(), d.eval(), history, checkpoint, epochs - done)
+
+
+def build_models(params: Params, device: torch.device):
+    """The seed's G and D, initialised from ``params.seed``, and their Adam optimisers, with
+    the memory-format and fused-Adam options applied. G's batch norms get SEED_BN_MOMENTUM."""
+    if params.amp and device.type == "cpu":
+        warnings.warn("AMP=True on a CPU: bf16 autocast is emulated on most CPUs and can be many times "
+                      "slower than float32 (16 s a step against 0.6 s on the 2-core CI machine)", stacklevel=3)
+    seed_everything(params.seed)
+    g, d = Generator().to(device), Discriminator().to(device)
+    for m in g.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.momentum = SEED_BN_MOMENTUM
+    if params.channels_last:
+        g, d = g.to(memory_format=torch.channels_last), d.to(memory_format=torch.channels_last)
+    # foreach gives the same numbers as the seed's default (the default itself on CUDA), faster on CPU
+    how = {"fused": True} if params.fused_adam else {"foreach": True}
+    opt_g = torch.optim.Adam(g.parameters(), lr=params.lr, **how)
+    opt_d = torch.optim.Adam(d.parameters(), lr=params.lr, **how)
+    return g, d, opt_g, opt_d
+
+
+def make_step(g, d, opt_g, opt_d, criterion, params: Params, device: torch.device):
+    """``step(truth, mask) -> (D loss, G loss)``: one training step with the speed options applied."""
+    g_run, d_run = (torch.compile(g), torch.compile(d)) if params.compile else (g, d)
+
+    def autocast():
+        return torch.autocast(device.type, dtype=torch.bfloat16, enabled=params.amp)
+
+    def step(truth, mask):
+        if params.channels_last:
+            truth = truth.contiguous(memory_format=torch.channels_last)
+        return _train_step(g_run, d_run, opt_g, opt_d, criterion, truth, mask, autocast)
+
+    return step
+
+
+def _train_step(g, d, opt_g, opt_d, criterion, truth, mask, autocast):
+    """One step of the seed's loop; returns the detached (D loss, G loss), NaN if D diverged."""
+    n = truth.shape[0]
+    real, fake = truth.new_ones(n), truth.new_zeros(n)
+    masked = (1 - mask) * truth
+    with autocast():
+        generated = g(torch.cat((masked, mask.expand(n, 1, -1, -1)), dim=1))
+    inpainted = generated.float() * mask + masked
+    with autocast():  # losses stay outside autocast: BCELoss is not autocast-safe
+        d_real, d_fake = d(truth), d(inpainted.detach())
+    d_loss = criterion(_scores(d_real), real) + criterion(_scores(d_fake), fake)
+    _optimizer_step(opt_d, d_loss)
+    with autocast():
+        d_inpainted = d(inpainted)
+    g_loss = criterion(_scores(d_inpainted), real)
+    _optimizer_step(opt_g, g_loss)
+    finite = torch.isfinite(torch.cat([d_real.view(-1), d_fake.view(-1), d_inpainted.view(-1)])).all()
+    nan = torch.full((), float("nan"), device=truth.device)
+    return torch.where(finite, d_loss.detach(), nan), torch.where(finite, g_loss.detach(), nan)
+
+
+def _scores(out: torch.Tensor) -> torch.Tensor:
+    """D's outputs as a float vector. A NaN (a diverged D) becomes 0 so that BCELoss's range check,
+    a crash on CPU and a device-side assert on CUDA, does not fire; the step reports NaN losses
+    instead. Finite outputs pass unchanged, gradients included."""
+    return out.float().view(-1).nan_to_num(0.0)
+
+
+def _optimizer_step(optimizer, loss):
+    """Step ``optimizer`` on the gradient of ``loss`` with respect to its own parameters only."""
+    params = [p for group in optimizer.param_groups for p in group["params"]]
+    for p, grad in zip(params, torch.autograd.grad(loss, params)):
+        p.grad = grad
+    optimizer.step()
+
+
+def _check_finite(losses, run, epoch, checkpoint):
+    bad = (~torch.isfinite(losses)).any(dim=1).nonzero()
+    if len(bad):
+        step = int(bad[0])
+        d_loss, g_loss = losses[step].tolist()
+        kept = f"the last good checkpoint (epoch {epoch}) is kept at {checkpoint}" if epoch \
+            else "no epoch had finished, so no checkpoint was written"
+        raise FloatingPointError(
+            f"{run}: non-finite loss at epoch {epoch + 1}, step {step + 1} (D {d_loss}, G {g_loss}). "
+            f"Training stopped; {kept}. A lower LR, or AMP=False, may help.")
+
+
+@torch.no_grad()
+def _inpaint_samples(g, truth, mask) -> torch.Tensor:
+    was_training = g.training
+    out = inpaint(generator_fill(g), truth, mask)
+    g.train(was_training)
+    return to_uint8(out).cpu()
+
+
+def training_summary(results: dict[str, RunResult]) -> pd.DataFrame:
+    """Epochs, final-epoch mean losses (the seed's printed figures) and time per epoch."""
+    return pd.DataFrame({label: {
+        "epochs": len(r.history["epoch_d"]),
+        "final-epoch D loss": r.history["epoch_d"][-1],
+        "final-epoch G loss": r.history["epoch_g"][-1],
+        "seconds per epoch": float(np.mean(r.history["epoch_seconds"]))} for label, r in results.items()}).T
+
+
+def load_trained(params: Params, device=None) -> dict[str, RunResult]:
+    """The four finished runs of notebooks 02 and 03, by label; errors name the notebook to run."""
+    device = device or resolve_device(params.device)
+    models = {}
+    for run, (label, notebook, _) in RUNS.items():
+        path = checkpoints_dir(params) / f"{run}.pt"
+        if not path.exists():
+            raise FileNotFoundError(f"no checkpoint for the {label} run at {path}: run "
+                                    f"notebooks/{notebook} first (or `python report.py`)")
+        state = read_checkpoint(path, run, params)
+        if state["epoch"] < state["epochs"]:
+            raise RuntimeError(f"the {label} run in {path} stopped after epoch {state['epoch']} of "
+                               f"{state['epochs']}: rerun notebooks/{notebook} to finish it")
+        g, d = Generator(), Discriminator()
+        g.load_state_dict(state["generator"])
+        d.load_state_dict(state["discriminator"])
+        models[label] = RunResult(run, g.to(device).eval(), d.to(device).eval(), state["history"], path)
+    return models
