@@ -5,13 +5,14 @@ flow one way, from the bottom of this list to the top:
 
 - ``figures``      every figure of the report, saved under figures/<run>/
 - ``evaluation``   metrics on a whole split, every method on the same images, results tables
+- ``ablation``     the seed's next steps as options, trained and measured row by row (notebook 06)
 - ``training``     the seed's GAN loop, resumable and reproducible; the four runs
 - ``checkpoints``  atomic checkpoints, checked against the run's parameters and architecture
 - ``fills``        hole fills: the generator's and the classical baselines; the composite
-- ``models``       the seed's Generator and Discriminator
+- ``models``       the seed's Generator and Discriminator, GLCIC's context discriminator
 - ``data``         the cat data sets, the seed's split, the uint8 image cache
 - ``params``       parameters and profiles
-- ``masks``        the seed's centre mask and mask checks
+- ``masks``        the seed's centre mask, random boxes and strokes, mask checks
 - ``paths``        the repository, output folders, atomic writes
 
 Where this code departs from the seed notebook, the docstring says what the seed did and why.
@@ -24,17 +25,19 @@ import warnings
 warnings.filterwarnings("ignore", message="IProgress not found")
 
 from .checkpoints import load_checkpoint, read_checkpoint  # noqa: E402
-from .data import (CatDataset, SplitImages, load_cats, load_images, open_image,  # noqa: E402
+from .ablation import (ABLATION, ablation_params, ablation_plan, ablation_table, describe_ablation,  # noqa: E402
+                       load_ablation, test_masks, train_ablation)
+from .data import (CatDataset, SplitImages, heldout_images, load_cats, load_images, open_image,  # noqa: E402
                    sample_data_path, seed_transform, split_summary, to_rgb, to_uint8)
 from .evaluation import (METRICS, PSNR_CAP, SEED_REPORTED, compare_methods,  # noqa: E402
                          describe_winners, evaluate, evaluate_run, image_metrics, load_results,
                          perceptual_metrics, results_table, seed_comparison)
-from .figures import (plot_comparison_grid, plot_image_sizes, plot_inpainted_vs_truth,  # noqa: E402
+from .figures import (plot_comparison_grid, plot_fill_grid, plot_image_sizes, plot_inpainted_vs_truth, plot_masks,  # noqa: E402
                       plot_losses, plot_mask, plot_progress, plot_psnr_distribution,
                       plot_training_pairs, save_figure)
 from .fills import BASELINES, generator_fill, inpaint  # noqa: E402
-from .masks import center_mask, check_mask  # noqa: E402
-from .models import Discriminator, Generator, count_parameters, layer_table  # noqa: E402
+from .masks import MASK_KINDS, center_mask, check_mask, mask_batch  # noqa: E402
+from .models import ContextDiscriminator, Discriminator, Generator, count_parameters, hole_crops, layer_table  # noqa: E402
 from .params import (HUB_ID, PARAM_NAMES, Params, notebook_params, profile_names,  # noqa: E402
                      resolve_device, resolve_params, seed_everything)
 from .paths import (NOTEBOOKS_DIR, ROOT, checkpoints_dir, figures_dir, output_root,  # noqa: E402

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .models import Discriminator, Generator
+from .models import ContextDiscriminator, Discriminator, Generator
 from .params import TRAINING_IDENTITY, Params
 
 CHECKPOINT_FORMAT = 1
@@ -58,21 +58,34 @@ def load_checkpoint(path: Path) -> dict:
 
 
 def read_checkpoint(path: Path, run: str, params: Params) -> dict | None:
-    """The checkpoint of ``run`` at ``path`` if there is one, checked against ``params``."""
+    """The checkpoint of ``run`` at ``path`` if there is one, checked against ``params``.
+
+    A parameter that an older checkpoint does not record had its default then, the seed's choice.
+    """
     if not Path(path).exists():
         return None
     state = load_checkpoint(path)
-    saved = state["params"]
-    mismatches = [f"{k.upper()}={saved.get(k)!r} (now {getattr(params, k)!r})"
-                  for k in TRAINING_IDENTITY if saved.get(k) != getattr(params, k)]
+    saved = {k: state["params"].get(k, Params.__dataclass_fields__[k].default) for k in TRAINING_IDENTITY}
+    mismatches = [f"{k.upper()}={saved[k]!r} (now {getattr(params, k)!r})"
+                  for k in TRAINING_IDENTITY if saved[k] != getattr(params, k)]
     if state["run"] != run:
         mismatches.insert(0, f"run {state['run']!r} (now {run!r})")
     if mismatches:
         raise ValueError(f"{path} was made with {', '.join(mismatches)}. Set RETRAIN=True to train "
                          "again, or RUN_NAME (or CHECKPOINT_DIR) to keep both runs")
-    for key, model in (("generator", Generator()), ("discriminator", Discriminator())):
-        _check_architecture(model, state[key], path, key)
+    build_networks(state, path)
     return state
+
+
+def build_networks(state: dict, path) -> tuple[Generator, nn.Module]:
+    """The checkpoint's G and D with its weights loaded; an architecture mismatch names the layer."""
+    saved = state["params"]
+    g = Generator()
+    d = ContextDiscriminator(saved.get("local_size", 32)) if saved.get("local_d") else Discriminator()
+    for key, model in (("generator", g), ("discriminator", d)):
+        _check_architecture(model, state[key], path, key)
+        model.load_state_dict(state[key])
+    return g.eval(), d.eval()
 
 
 def _check_architecture(model: nn.Module, state_dict: dict, path, what: str) -> None:

@@ -284,3 +284,26 @@ class CatDataset(torch.utils.data.Dataset):
     def __getitem__(self, index):
         truth = self.images[index].float() / 255
         return (1 - self.mask) * truth, truth
+
+
+# Photos that installed packages ship and that no sample image is cropped from: the held-out test.
+HELDOUT_PHOTOS = ("grace_hopper", "immunohistochemistry", "retina", "clock", "grass", "gravel", "brick")
+
+
+def heldout_images(per_photo: int = 10, image_size: int = 64, seed: int = 0) -> torch.Tensor:
+    """uint8 (N, 3, S, S) random crops of HELDOUT_PHOTOS (matplotlib's Grace Hopper, scikit-image's
+    others), resized with the seed's transform: photos from another source than any training image."""
+    import skimage.data
+    from matplotlib.cbook import get_sample_data
+
+    rng, transform, crops = np.random.default_rng(seed), seed_transform(image_size), []
+    for name in HELDOUT_PHOTOS:
+        photo = (np.asarray(Image.open(get_sample_data("grace_hopper.jpg"))) if name == "grace_hopper"
+                 else getattr(skimage.data, name)())
+        h, w = photo.shape[:2]
+        for _ in range(per_photo):
+            side = int(rng.uniform(0.2, 0.5) * min(h, w))
+            y, x = rng.integers(0, h - side + 1), rng.integers(0, w - side + 1)
+            crop = Image.fromarray(np.ascontiguousarray(photo[y:y + side, x:x + side]))
+            crops.append(to_uint8(transform(to_rgb(crop))))
+    return torch.stack(crops)

@@ -26,20 +26,22 @@ METRICS = {
 def image_metrics(inpainted: torch.Tensor, truth: torch.Tensor, mask: torch.Tensor) -> dict:
     """Per-image metrics of composites against ground truth, images in [0, 1].
 
-    Hole metrics use only the hole's pixels; image metrics the whole composite (known pixels
+    ``mask`` is one hole for every image, (1, S, S), or one per image, (N, 1, S, S). Hole
+    metrics use only each image's hole pixels; image metrics the whole composite (known pixels
     pasted back). PSNR is computed per image and capped at PSNR_CAP; SSIM uses an 11x11
-    Gaussian window. PSNR and SSIM are torchmetrics' implementations.
+    Gaussian window. Image PSNR and SSIM are torchmetrics' implementations.
     """
     from torchmetrics.functional.image import peak_signal_noise_ratio as psnr
     from torchmetrics.functional.image import structural_similarity_index_measure as ssim
 
-    hole = check_mask(mask, truth.shape[-1])[0].bool().to(truth.device)
-    pred, target = inpainted[:, :, hole], truth[:, :, hole]  # (N, 3, hole pixels)
-    error = pred - target
+    hole = check_mask(mask, truth.shape[-1]).to(truth.device).expand(len(truth), 1, -1, -1)
+    values = 3 * hole.sum(dim=(1, 2, 3))  # hole pixels x channels, per image
+    error = inpainted - truth
+    hole_l2 = (error.square() * hole).sum(dim=(1, 2, 3)) / values
     return {
-        "hole_l1": error.abs().mean(dim=(1, 2)),
-        "hole_l2": error.pow(2).mean(dim=(1, 2)),
-        "hole_psnr": psnr(pred, target, data_range=1.0, reduction="none", dim=(1, 2)).clamp(max=PSNR_CAP),
+        "hole_l1": (error.abs() * hole).sum(dim=(1, 2, 3)) / values,
+        "hole_l2": hole_l2,
+        "hole_psnr": (-10 * torch.log10(hole_l2)).clamp(max=PSNR_CAP),
         "full_psnr": psnr(inpainted, truth, data_range=1.0, reduction="none", dim=(1, 2, 3)).clamp(max=PSNR_CAP),
         "full_ssim": ssim(inpainted, truth, data_range=1.0, reduction="none"),
     }
@@ -55,15 +57,18 @@ def evaluate(fill, images: torch.Tensor, mask: torch.Tensor, *, d: nn.Module | N
     """
     device = torch.device(device or "cpu")
     mask = check_mask(mask, images.shape[-1]).to(device)
+    if mask.dim() == 4 and len(mask) != len(images):
+        raise ValueError(f"{len(mask)} masks for {len(images)} images: give one mask, or one per image")
     loss = CRITERIA[criterion](reduction="none") if d is not None else None
     parts = []
     for start in range(0, len(images), batch_size):
         truth = images[start:start + batch_size].to(device).float() / 255
-        inpainted = inpaint(fill, truth, mask)
-        metrics = image_metrics(inpainted, truth, mask)
+        masks = mask[start:start + batch_size] if mask.dim() == 4 else mask
+        inpainted = inpaint(fill, truth, masks)
+        metrics = image_metrics(inpainted, truth, masks)
         if d is not None:
             d.eval()
-            out = d(inpainted).float().view(-1)
+            out = d(inpainted, masks).float().view(-1)
             metrics["d_loss"] = loss(out, torch.zeros_like(out))
             metrics["g_loss"] = loss(out, torch.ones_like(out))
         parts.append(pd.DataFrame({k: v.cpu().numpy() for k, v in metrics.items()}))
@@ -75,7 +80,7 @@ def evaluate(fill, images: torch.Tensor, mask: torch.Tensor, *, d: nn.Module | N
 def evaluate_run(result: RunResult, test: SplitImages, params: Params) -> pd.DataFrame:
     """``evaluate`` for a trained run, with the seed's D and G losses under its own criterion."""
     mask = center_mask(params.image_size, params.hole_size)
-    return evaluate(generator_fill(result.g), test.images, mask, d=result.d, criterion=result.run,
+    return evaluate(generator_fill(result.g, result.fill_colour), test.images, mask, d=result.d, criterion=result.run,
                     device=resolve_device(params.device))
 
 
@@ -186,7 +191,7 @@ def perceptual_metrics(models: dict[str, RunResult], test: SplitImages, params: 
         fid.update(truth, real=True)
     rows = {}
     with torch.no_grad():
-        for label, fill in ({label: generator_fill(m.g) for label, m in models.items()} | BASELINES).items():
+        for label, fill in ({label: generator_fill(m.g, m.fill_colour) for label, m in models.items()} | BASELINES).items():
             inpainted = inpaint(fill, truth, mask)
             rows[label] = {}
             if use_lpips:

@@ -7,7 +7,7 @@ import torch
 
 from .data import CatDataset, SplitImages, to_uint8
 from .fills import BASELINES, generator_fill, inpaint
-from .masks import center_mask
+from .masks import MASK_KINDS, center_mask, mask_batch
 from .models import Generator
 from .params import Params
 from .paths import figures_dir
@@ -108,22 +108,47 @@ def plot_inpainted_vs_truth(g: Generator, test: SplitImages, indices, params: Pa
     return save_figure(fig, "02_bce_test_samples", params)
 
 
-@torch.no_grad()
 def plot_comparison_grid(models: dict[str, RunResult], test: SplitImages, indices, params: Params):
     """The seed's figure 7.1 on fixed test images, with the baselines as extra columns."""
-    mask = center_mask(params.image_size, params.hole_size)
-    truth = test.images[list(indices)].float() / 255
-    fills = {label: generator_fill(m.g) for label, m in models.items()} | BASELINES
-    columns = {"Input masked": (1 - mask) * truth}
-    columns |= {label: inpaint(fill, truth, mask) for label, fill in fills.items()}
+    truth = test.images[list(indices)]
+    return plot_fill_grid(models, truth, center_mask(params.image_size, params.hole_size),
+                          "04_comparison_grid", params)
+
+
+@torch.no_grad()
+def plot_fill_grid(models: dict[str, RunResult], images: torch.Tensor, masks: torch.Tensor, name: str,
+                   params: Params, baselines=("Telea", "Biharmonic", "Navier-Stokes", "Mean colour")):
+    """One row per image (uint8): the masked input, each model's and baseline's composite, the truth.
+    ``masks`` is one mask for all, (1, S, S), or one per image, (N, 1, S, S)."""
+    truth = images.float() / 255
+    fills = {label: generator_fill(m.g, m.fill_colour) for label, m in models.items()}
+    fills |= {label: BASELINES[label] for label in baselines}
+    columns = {"Input masked": (1 - masks) * truth + masks * 0.5}  # the hole in grey
+    columns |= {label: inpaint(fill, truth, masks) for label, fill in fills.items()}
     columns["Ground Truth"] = truth
-    fig, axes = plt.subplots(len(indices), len(columns), squeeze=False,
-                             figsize=(2 * len(columns), 2 * len(indices)))
-    for col, (title, images) in enumerate(columns.items()):
-        for row in range(len(indices)):
-            _show(axes[row, col], images[row], title if row == 0 else None)
+    fig, axes = plt.subplots(len(truth), len(columns), squeeze=False,
+                             figsize=(2 * len(columns), 2 * len(truth)))
+    for col, (title, shown) in enumerate(columns.items()):
+        for row in range(len(truth)):
+            _show(axes[row, col], shown[row], title if row == 0 else None)
     fig.tight_layout()
-    return save_figure(fig, "04_comparison_grid", params)
+    return save_figure(fig, name, params)
+
+
+def plot_masks(params: Params, per_kind: int = 6):
+    """Examples of every kind of mask, drawn as training draws them (white: hole)."""
+    fig, axes = plt.subplots(len(MASK_KINDS), per_kind, figsize=(1.6 * per_kind, 1.7 * len(MASK_KINDS)))
+    for row, kind in enumerate(MASK_KINDS):
+        masks = mask_batch(kind, per_kind, params.image_size, params.hole_size,
+                           torch.Generator().manual_seed(params.seed))
+        for col in range(per_kind):
+            axes[row, col].imshow(masks[col, 0], cmap="gray", vmin=0, vmax=1)
+            axes[row, col].set_xticks([])
+            axes[row, col].set_yticks([])
+        axes[row, 0].set_ylabel(kind)
+    fig.suptitle("Training masks (white: hole)")
+    fig.tight_layout()
+    return save_figure(fig, "06_masks", params)
 
 
 def plot_psnr_distribution(per_image: pd.DataFrame, params: Params):

@@ -1,6 +1,18 @@
-"""Masks: 1 marks a hole pixel, 0 a known one, as float (1, S, S) tensors."""
+"""Masks: 1 marks a hole pixel, 0 a known one, as float tensors: (1, S, S) for one mask that
+every image shares, (N, 1, S, S) for one mask per image.
+
+Besides the seed's centre hole, training can use random masks in the style of LaMa and DeepFill
+v2, scaled from their 256 px settings to 64 px (divided by 4): boxes of 8-38 px, and brush
+strokes of 1-5 segments, up to 25 px wide and 50 px long, drawn 1-5 times. They are made a batch
+at a time on the training device, from a seeded ``torch.Generator``, so a run is reproducible.
+"""
+
+import math
 
 import torch
+
+MASK_KINDS = ("center", "box", "stroke", "mixed")  # the MASK parameter
+MAX_HOLE_AREA = 0.5  # random masks covering more of the image are drawn again (LaMa's cap)
 
 
 def center_mask(image_size: int = 64, hole_size: int = 20) -> torch.Tensor:
@@ -18,17 +30,93 @@ def center_mask(image_size: int = 64, hole_size: int = 20) -> torch.Tensor:
 
 
 def check_mask(mask: torch.Tensor, image_size: int) -> torch.Tensor:
-    """Return ``mask`` as float (1, S, S) or raise ValueError saying what is wrong with it."""
+    """Return ``mask`` as float (1, S, S) or (N, 1, S, S), or raise ValueError saying what is wrong with it."""
     if not isinstance(mask, torch.Tensor):
         raise ValueError(f"mask must be a torch.Tensor, got {type(mask).__name__}")
     if mask.dtype not in (torch.float32, torch.float64, torch.bool, torch.uint8):
         raise ValueError(f"mask must be float32, float64, bool or uint8 (1 = hole), got {mask.dtype}")
     if mask.dim() == 2:
         mask = mask.unsqueeze(0)
-    if tuple(mask.shape) != (1, image_size, image_size):
+    if tuple(mask.shape[-3:]) != (1, image_size, image_size) or mask.dim() not in (3, 4):
         raise ValueError(f"mask must have shape (1, {image_size}, {image_size}) or "
-                         f"({image_size}, {image_size}), got {tuple(mask.shape)}")
+                         f"({image_size}, {image_size}), got {tuple(mask.shape)}; one mask per "
+                         f"image is (N, 1, {image_size}, {image_size})")
     mask = mask.float()
     if not torch.all((mask == 0) | (mask == 1)):
         raise ValueError("mask values must be 0 (known pixel) or 1 (hole)")
     return mask
+
+
+def mask_batch(kind: str, n: int, image_size: int = 64, hole_size: int = 20,
+               generator: torch.Generator | None = None, device=None) -> torch.Tensor:
+    """``n`` masks of ``kind`` (see MASK_KINDS) as float (n, 1, S, S) on ``device``.
+
+    ``center`` is the seed's hole for every image. The random kinds draw from ``generator``
+    (on ``device``), cover at least one pixel and at most MAX_HOLE_AREA of the image.
+    """
+    if kind not in MASK_KINDS:
+        raise ValueError(f"unknown mask kind {kind!r}; valid kinds: {', '.join(MASK_KINDS)}")
+    device = torch.device(device or (generator.device if generator is not None else "cpu"))
+    if kind == "center":
+        return center_mask(image_size, hole_size).to(device).expand(n, 1, -1, -1).clone()
+    masks = torch.empty(n, 1, image_size, image_size, device=device)
+    todo = torch.arange(n, device=device)
+    while len(todo):  # draw again where the hole is empty or too large; rarely more than twice
+        m = _random_masks(kind, len(todo), image_size, generator, device)
+        masks[todo] = m
+        area = masks[todo].mean(dim=(1, 2, 3))
+        todo = todo[(area == 0) | (area > MAX_HOLE_AREA)]
+    return masks
+
+
+def _random_masks(kind, n, size, generator, device):
+    if kind == "box":
+        return _boxes(n, size, generator, device)
+    if kind == "stroke":
+        return _strokes(n, size, generator, device)
+    pick_box = torch.rand(n, 1, 1, 1, generator=generator, device=device) < 0.5
+    return torch.where(pick_box, _boxes(n, size, generator, device), _strokes(n, size, generator, device))
+
+
+def _uniform(low, high, shape, generator, device):
+    return low + (high - low) * torch.rand(shape, generator=generator, device=device)
+
+
+def _boxes(n, size, generator, device, count=3, margin=2):
+    """1-3 boxes of 8-38 px sides (LaMa's 30-150 px in 256, over 4), ``margin`` from the border."""
+    low, high = 8 * size / 64, 38 * size / 64
+    h = _uniform(low, high, (n, count), generator, device).floor()
+    w = _uniform(low, high, (n, count), generator, device).floor()
+    top = margin + _uniform(0, 1, (n, count), generator, device) * (size - 2 * margin - h)
+    left = margin + _uniform(0, 1, (n, count), generator, device) * (size - 2 * margin - w)
+    used = torch.arange(count, device=device) < torch.randint(1, count + 1, (n, 1), generator=generator, device=device)
+    r = torch.arange(size, device=device, dtype=torch.float32)
+    rows = (r[None, None, :] >= top.floor()[..., None]) & (r < (top.floor() + h)[..., None])
+    cols = (r[None, None, :] >= left.floor()[..., None]) & (r < (left.floor() + w)[..., None])
+    inside = rows[..., :, None] & cols[..., None, :] & used[..., None, None]  # (n, count, S, S)
+    return inside.any(dim=1, keepdim=True).float()
+
+
+def _strokes(n, size, generator, device, times=5, vertices=5):
+    """LaMa's irregular strokes over 4: 1-5 strokes of 1-5 segments, each up to 2.5 + 50 px long,
+    1 + 25 px wide, turning by up to 4 radians, drawn as thick polylines."""
+    scale = size / 64
+    start = _uniform(0, size, (n, times, 1, 2), generator, device)
+    angle = _uniform(0, 2 * math.pi, (n, times, 1), generator, device) + \
+        _uniform(-4, 4, (n, times, vertices), generator, device).cumsum(dim=-1)
+    length = scale * _uniform(2.5, 52.5, (n, times, vertices), generator, device)
+    steps = torch.stack((angle.cos(), angle.sin()), dim=-1) * length[..., None]
+    points = (torch.cat((start, start + steps.cumsum(dim=2)), dim=2)).clamp(0, size - 1)
+    width = scale * _uniform(1, 26, (n, times, 1), generator, device)
+    segments_used = torch.arange(vertices, device=device) < torch.randint(
+        1, vertices + 1, (n, times, 1), generator=generator, device=device)
+    strokes_used = torch.arange(times, device=device)[None, :, None] < torch.randint(
+        1, times + 1, (n, 1, 1), generator=generator, device=device)
+    a, b = points[:, :, :-1, None], points[:, :, 1:, None]  # segment ends, (n, times, vertices, 1, 2)
+    r = torch.arange(size, device=device, dtype=torch.float32) + 0.5
+    py, px = r.repeat_interleave(size), r.repeat(size)  # pixel centres, row-major
+    dy, dx = b[..., 0] - a[..., 0], b[..., 1] - a[..., 1]
+    t = (((py - a[..., 0]) * dy + (px - a[..., 1]) * dx) / (dy * dy + dx * dx).clamp(min=1e-6)).clamp(0, 1)
+    distance2 = (py - a[..., 0] - t * dy).square() + (px - a[..., 1] - t * dx).square()
+    hit = (distance2 <= (width[..., None] / 2).square()) & (segments_used & strokes_used)[..., None]
+    return hit.any(dim=2).any(dim=1).view(n, 1, size, size).float()

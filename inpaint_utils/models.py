@@ -67,14 +67,65 @@ class Discriminator(nn.Module):
         self.relu = nn.ReLU()
         self.sigmoid = nn.Sigmoid()
 
-    def forward(self, x):
+    def forward(self, x, mask=None):
+        """D(x), the probability that ``x`` is real. It judges the whole image: ``mask`` is unused."""
+        return self.sigmoid(self.fc5(self.relu(self.fc4(self.features(x)))))
+
+    def features(self, x):
+        """The 256 features after fc3, which the context discriminator joins with its local ones."""
         for conv, bn in ((self.conv1, self.bn1), (self.conv2, self.bn2),
                          (self.conv3, self.bn3), (self.conv4, self.bn4)):
             x = bn(self.relu(self.down_sample(conv(x))))
         x = torch.flatten(self.global_pool(x), 1)  # the seed's .view(), which channels_last breaks
-        for fc in (self.fc1, self.fc2, self.fc3, self.fc4):
+        for fc in (self.fc1, self.fc2, self.fc3):
             x = self.relu(fc(x))
-        return self.sigmoid(self.fc5(x))
+        return x
+
+
+class ContextDiscriminator(nn.Module):
+    """GLCIC's context discriminator: a global branch (the seed's D up to fc3) on the whole image
+    and a local branch on a ``local_size`` crop around the hole; their features are joined into
+    one logit, then a sigmoid, so the seed's BCE applies unchanged. Iizuka et al. use FC-1024
+    features per branch; here each gives 256, the width of the seed's fc3.
+    """
+
+    def __init__(self, local_size: int = 32):
+        super().__init__()
+        self.local_size = local_size
+        self.global_branch = Discriminator()
+        del self.global_branch.fc4, self.global_branch.fc5  # its own head is replaced by ``head``
+        stages = []
+        for c_in, c_out in ((3, 64), (64, 128), (128, 256)):
+            stages += [nn.Conv2d(c_in, c_out, 3, padding=1), nn.AvgPool2d(2), nn.ReLU(), nn.BatchNorm2d(c_out)]
+        self.local_branch = nn.Sequential(*stages, nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                                          nn.Linear(256, 256), nn.ReLU())
+        self.head = nn.Linear(512, 1)
+
+    def forward(self, x, mask):
+        local = self.local_branch(hole_crops(x, mask, self.local_size))
+        joined = torch.cat((self.global_branch.features(x), local), dim=1)
+        return torch.sigmoid(self.head(joined))
+
+
+def hole_crops(images: torch.Tensor, masks: torch.Tensor, size: int) -> torch.Tensor:
+    """A ``size`` x ``size`` crop of each image centred on its hole's bounding box, shifted to lie
+    inside the image. ``masks`` is (1, S, S) for all images or (N, 1, S, S); differentiable."""
+    n, _, height, width = images.shape
+    holes = masks.expand(n, 1, height, width)[:, 0] > 0
+    rows, cols = holes.any(dim=2), holes.any(dim=1)  # (N, S): which rows / columns hold hole pixels
+
+    def start(used, extent):
+        index = torch.arange(extent, device=used.device)
+        first = torch.where(used, index, extent).amin(dim=1)
+        last = torch.where(used, index, -1).amax(dim=1)
+        centre = torch.where(used.any(dim=1), (first + last + 1) // 2, extent // 2)
+        return (centre - size // 2).clamp(0, extent - size)
+
+    offsets = torch.arange(size, device=images.device)
+    r = (start(rows, height)[:, None] + offsets)[:, :, None]  # (N, size, 1)
+    c = (start(cols, width)[:, None] + offsets)[:, None, :]  # (N, 1, size)
+    batch = torch.arange(n, device=images.device)[:, None, None]
+    return images.permute(0, 2, 3, 1)[batch, r, c].permute(0, 3, 1, 2)
 
 
 def count_parameters(model: nn.Module) -> int:

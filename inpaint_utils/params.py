@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import yaml
 
-from .masks import center_mask
+from .masks import MASK_KINDS, center_mask
 from .paths import PROFILES_DIR
 
 HUB_ID = "microsoft/cats_vs_dogs"
@@ -37,6 +37,18 @@ class Params:
     lr: float = 1e-4
     bce_epochs: int = 50  # notebook 02, the BCE baseline
     loss_epochs: int = 10  # notebook 03, each of L1, L2 and Huber
+    # Beyond the seed (its own next steps, notebook 06). The defaults are the seed's choices.
+    mask: str = "center"  # training masks: "center" (the seed's hole), "box", "stroke" or "mixed"
+    rec_weight: float = 0.0  # weight of the reconstruction loss in G's loss (Context Encoders: 0.999)
+    adv_weight: float = 1.0  # weight of the adversarial loss in G's loss (0: a pixel-only model)
+    rec_loss: str = "l1"  # reconstruction loss over the hole, divided by its area: "l1" or "l2"
+    known_weight: float = 0.0  # reconstruction weight on the known pixels, relative to the hole's
+    local_d: bool = False  # add GLCIC's local discriminator, on a crop around the hole
+    local_size: int = 32  # side of the local discriminator's crop
+    prefill: str = "zero"  # the hole in G's input: "zero" (the seed's) or "mean" (training-set mean colour)
+    g_only_epochs: int = 0  # first epochs train G alone on the reconstruction loss (GLCIC's phase 1)
+    ablation_epochs: int = 10  # notebook 06: epochs of each row of the ablation
+    eval_masks: str = "mixed"  # notebook 06: kind of the fixed, seeded random masks it also tests on
     seed: int = 42  # seeds Python, NumPy, torch and the batch order
     device: str = "auto"  # "auto" (CUDA if present, else CPU), "cpu", "cuda", "cuda:1", "mps"
     amp: bool = False  # bf16 autocast: faster on GPUs, changes the numbers slightly
@@ -59,7 +71,10 @@ class Params:
 
 PARAM_NAMES = tuple(f.name.upper() for f in fields(Params))
 # Parameters that change what a checkpoint holds; resuming with other values is refused.
-TRAINING_IDENTITY = ("data", "revision", "max_images", "image_size", "hole_size", "batch_size", "lr", "seed")
+TRAINING_IDENTITY = ("data", "revision", "max_images", "image_size", "hole_size", "batch_size", "lr", "seed",
+                     "mask", "rec_weight", "adv_weight", "rec_loss", "known_weight", "local_d", "local_size",
+                     "prefill", "g_only_epochs")
+CHOICES = {"mask": MASK_KINDS, "eval_masks": MASK_KINDS[1:], "rec_loss": ("l1", "l2"), "prefill": ("zero", "mean")}
 
 
 def profile_names() -> list[str]:
@@ -89,6 +104,18 @@ def resolve_params(profile: str = "auto", overrides: dict | None = None) -> Para
                          "64x64 to 64x64 only (its dilated layers shrink 16x16 to 8x8 before three 2x "
                          "upsamplings, so other sizes come out another size)")
     center_mask(params.image_size, params.hole_size)  # checks HOLE_SIZE
+    for name, valid in CHOICES.items():
+        if getattr(params, name) not in valid:
+            raise ValueError(f"{name.upper()} must be one of {', '.join(map(repr, valid))}, "
+                             f"got {getattr(params, name)!r}")
+    if min(params.rec_weight, params.adv_weight, params.known_weight) < 0 or \
+            params.rec_weight == params.adv_weight == 0:
+        raise ValueError(f"REC_WEIGHT ({params.rec_weight}) and ADV_WEIGHT ({params.adv_weight}) must "
+                         "be at least 0, and not both 0; KNOWN_WEIGHT too must be at least 0")
+    if params.g_only_epochs and not params.rec_weight:
+        raise ValueError("G_ONLY_EPOCHS trains G on the reconstruction loss alone: set REC_WEIGHT > 0")
+    if not 8 <= params.local_size <= params.image_size:
+        raise ValueError(f"LOCAL_SIZE must be between 8 and IMAGE_SIZE ({params.image_size}), got {params.local_size}")
     return params
 
 

@@ -1,5 +1,6 @@
 """Training: the seed's GAN loop, made resumable, reproducible and faster with the same maths."""
 
+import dataclasses
 import math
 import time
 import warnings
@@ -12,12 +13,12 @@ import torch
 import torch.nn as nn
 from tqdm import tqdm
 
-from .checkpoints import (CHECKPOINT_FORMAT, cpu_state, read_checkpoint, rng_state,
+from .checkpoints import (CHECKPOINT_FORMAT, build_networks, cpu_state, read_checkpoint, rng_state,
                           set_rng_state)
 from .data import SplitImages, to_uint8
 from .fills import generator_fill, inpaint
-from .masks import center_mask
-from .models import Discriminator, Generator
+from .masks import center_mask, mask_batch
+from .models import ContextDiscriminator, Discriminator, Generator
 from .params import Params, resolve_device, seed_everything
 from .paths import atomic_save, checkpoints_dir
 
@@ -47,6 +48,7 @@ class RunResult:
     history: dict
     checkpoint: Path
     trained_epochs: int = 0  # epochs trained in this call (0: loaded a finished run)
+    fill_colour: torch.Tensor | None = None  # the hole's value in G's input (PREFILL="mean"); None: 0
 
     @property
     def label(self) -> str:
@@ -73,10 +75,16 @@ def train_gan(run: str, criterion: nn.Module, train_images: torch.Tensor, val_im
     computed and then discarded them); images come from the uint8 cache; batch order and
     initial weights follow ``params.seed``. A checkpoint is written after every epoch, and a
     rerun continues from the last complete one.
+
+    Beyond the seed, ``params`` can add a reconstruction loss, a local discriminator, random
+    masks (drawn per batch on the device from ``params.seed``), a pre-filled hole and a first
+    phase in which G trains alone; see GeneratorLoss and ContextDiscriminator.
     """
     device = resolve_device(params.device)
     g, d, opt_g, opt_d = build_models(params, device)
     batch_order = torch.Generator().manual_seed(params.seed)
+    mask_rng = torch.Generator(device).manual_seed(params.seed)
+    fill_colour = train_images.float().mean(dim=(0, 2, 3)) / 255 if params.prefill == "mean" else None
     history = {"g_losses": [], "d_losses": [], "epoch_g": [], "epoch_d": [], "epoch_seconds": [],
                "val_samples": torch.empty(0, min(VAL_SAMPLES, len(val_images)), 3,
                                           params.image_size, params.image_size, dtype=torch.uint8)}
@@ -89,16 +97,18 @@ def train_gan(run: str, criterion: nn.Module, train_images: torch.Tensor, val_im
         opt_d.load_state_dict(state["opt_d"])
         history, done = state["history"], state["epoch"]
         set_rng_state(state["rng"], batch_order)
+        mask_rng.set_state(state["mask_rng"]) if "mask_rng" in state else None
+        fill_colour = state.get("fill_colour")
         if done > epochs:
             raise ValueError(f"{checkpoint} holds {done} epochs of {run}, more than the {epochs} asked "
                              "for; ask for at least as many, or set RETRAIN=True to start over")
     if done == epochs:
         print(f"{run}: loaded the finished run ({done} epochs) from {checkpoint}")
-        return RunResult(run, g.eval(), d.eval(), history, checkpoint, 0)
+        return RunResult(run, g.eval(), d.eval(), history, checkpoint, 0, fill_colour)
     if done:
         print(f"{run}: resuming from epoch {done} of {epochs} ({checkpoint})")
 
-    step = make_step(g, d, opt_g, opt_d, criterion, params, device)
+    step = make_step(g, d, opt_g, opt_d, criterion, params, device, fill_colour)
     mask = center_mask(params.image_size, params.hole_size).to(device)
     images = train_images.to(device)
     val_truth = val_images[:VAL_SAMPLES].to(device).float() / 255
@@ -112,7 +122,10 @@ def train_gan(run: str, criterion: nn.Module, train_images: torch.Tensor, val_im
             losses = torch.zeros(steps, 2, device=device)
             order = torch.randperm(len(images), generator=batch_order).to(device)
             for i, batch in enumerate(order.split(params.batch_size)):
-                losses[i] = torch.stack(step(images[batch].float().div_(255), mask))
+                masks = mask if params.mask == "center" else mask_batch(
+                    params.mask, len(batch), params.image_size, params.hole_size, mask_rng, device)
+                losses[i] = torch.stack(step(images[batch].float().div_(255), masks,
+                                             adversarial=epoch >= params.g_only_epochs))
                 bar.update()
                 if (i + 1) % LOG_EVERY == 0:
                     d_now, g_now = losses[i].tolist()
@@ -125,7 +138,7 @@ def train_gan(run: str, criterion: nn.Module, train_images: torch.Tensor, val_im
             history["epoch_d"].append(losses[:, 0].mean().item())
             history["epoch_g"].append(losses[:, 1].mean().item())
             history["epoch_seconds"].append(time.perf_counter() - start)
-            history["val_samples"] = torch.cat([history["val_samples"], _inpaint_samples(g, val_truth, mask)[None]])
+            history["val_samples"] = torch.cat([history["val_samples"], _inpaint_samples(g, val_truth, mask, fill_colour)[None]])
             tqdm.write(f"Epoch [{epoch + 1}/{epochs}], Step [{steps}/{steps}], "
                        f"Discriminator Loss: {history['epoch_d'][-1]:.4f}, "
                        f"Generator Loss: {history['epoch_g'][-1]:.4f} ({history['epoch_seconds'][-1]:.1f} s)")
@@ -134,14 +147,15 @@ def train_gan(run: str, criterion: nn.Module, train_images: torch.Tensor, val_im
                 "epoch": epoch + 1, "epochs": epochs, "params": asdict(params),
                 "generator": cpu_state(g), "discriminator": cpu_state(d),
                 "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
-                "history": history, "rng": rng_state(batch_order)}, checkpoint)
+                "history": history, "rng": rng_state(batch_order), "mask_rng": mask_rng.get_state(),
+                "fill_colour": fill_colour}, checkpoint)
     except KeyboardInterrupt:
         tqdm.write(f"{run}: interrupted; {len(history['epoch_d'])} complete epoch(s) are saved in "
                    f"{checkpoint}. Run again to resume.")
         raise
     finally:
         bar.close()
-    return RunResult(run, g.eval(), d.eval(), history, checkpoint, epochs - done)
+    return RunResult(run, g.eval(), d.eval(), history, checkpoint, epochs - done, fill_colour)
 
 
 def build_models(params: Params, device: torch.device):
@@ -151,7 +165,8 @@ def build_models(params: Params, device: torch.device):
         warnings.warn("AMP=True on a CPU: bf16 autocast is emulated on most CPUs and can be many times "
                       "slower than float32 (16 s a step against 0.6 s on the 2-core CI machine)", stacklevel=3)
     seed_everything(params.seed)
-    g, d = Generator().to(device), Discriminator().to(device)
+    g = Generator().to(device)
+    d = (ContextDiscriminator(params.local_size) if params.local_d else Discriminator()).to(device)
     for m in g.modules():
         if isinstance(m, nn.BatchNorm2d):
             m.momentum = SEED_BN_MOMENTUM
@@ -164,40 +179,80 @@ def build_models(params: Params, device: torch.device):
     return g, d, opt_g, opt_d
 
 
-def make_step(g, d, opt_g, opt_d, criterion, params: Params, device: torch.device):
-    """``step(truth, mask) -> (D loss, G loss)``: one training step with the speed options applied."""
+def make_step(g, d, opt_g, opt_d, criterion, params: Params, device: torch.device, fill_colour=None):
+    """``step(truth, mask, adversarial=True) -> (D loss, G loss)``: one training step, with the
+    loss options of ``params`` and the speed options applied. ``adversarial=False`` trains G alone
+    on the reconstruction loss (GLCIC's first phase)."""
     g_run, d_run = (torch.compile(g), torch.compile(d)) if params.compile else (g, d)
+    loss = GeneratorLoss(params.rec_weight, params.adv_weight, params.rec_loss, params.known_weight,
+                         None if fill_colour is None else fill_colour.to(device).view(1, 3, 1, 1))
 
     def autocast():
         return torch.autocast(device.type, dtype=torch.bfloat16, enabled=params.amp)
 
-    def step(truth, mask):
+    def step(truth, mask, adversarial=True):
         if params.channels_last:
             truth = truth.contiguous(memory_format=torch.channels_last)
-        return _train_step(g_run, d_run, opt_g, opt_d, criterion, truth, mask, autocast)
+        now = loss if adversarial else dataclasses.replace(loss, adv_weight=0.0)
+        return _train_step(g_run, d_run, opt_g, opt_d, criterion, truth, mask, autocast, now)
 
     return step
 
 
-def _train_step(g, d, opt_g, opt_d, criterion, truth, mask, autocast):
-    """One step of the seed's loop; returns the detached (D loss, G loss), NaN if D diverged."""
+@dataclass(frozen=True)
+class GeneratorLoss:
+    """G's loss: ``adv_weight`` x the seed's adversarial loss on the composite plus ``rec_weight``
+    x the reconstruction loss; with the seed's 1 and 0 the step is the seed's, bit for bit."""
+
+    rec_weight: float = 0.0
+    adv_weight: float = 1.0
+    rec_loss: str = "l1"
+    known_weight: float = 0.0
+    fill_colour: torch.Tensor | None = None  # (1, 3, 1, 1): the hole's value in G's input; None: 0
+
+
+def _train_step(g, d, opt_g, opt_d, criterion, truth, mask, autocast, loss=GeneratorLoss()):
+    """One step of the seed's loop; returns the detached (D loss, G loss), NaN if D diverged.
+    Without an adversarial term, D is not trained and its loss is reported as 0."""
     n = truth.shape[0]
     real, fake = truth.new_ones(n), truth.new_zeros(n)
     masked = (1 - mask) * truth
+    g_input = masked if loss.fill_colour is None else masked + mask * loss.fill_colour
     with autocast():
-        generated = g(torch.cat((masked, mask.expand(n, 1, -1, -1)), dim=1))
+        generated = g(torch.cat((g_input, mask.expand(n, 1, -1, -1)), dim=1))
     inpainted = generated.float() * mask + masked
-    with autocast():  # losses stay outside autocast: BCELoss is not autocast-safe
-        d_real, d_fake = d(truth), d(inpainted.detach())
-    d_loss = criterion(_scores(d_real), real) + criterion(_scores(d_fake), fake)
-    _optimizer_step(opt_d, d_loss)
-    with autocast():
-        d_inpainted = d(inpainted)
-    g_loss = criterion(_scores(d_inpainted), real)
+    g_terms, finite = [], torch.isfinite(generated).all()
+    d_loss = truth.new_zeros(())
+    if loss.adv_weight:
+        with autocast():  # losses stay outside autocast: BCELoss is not autocast-safe
+            d_real, d_fake = d(truth, mask), d(inpainted.detach(), mask)
+        d_loss = criterion(_scores(d_real), real) + criterion(_scores(d_fake), fake)
+        _optimizer_step(opt_d, d_loss)
+        with autocast():
+            d_inpainted = d(inpainted, mask)
+        adversarial = criterion(_scores(d_inpainted), real)
+        g_terms.append(adversarial if loss.adv_weight == 1 else loss.adv_weight * adversarial)
+        finite = torch.isfinite(torch.cat([d_real.view(-1), d_fake.view(-1), d_inpainted.view(-1)])).all()
+    if loss.rec_weight:
+        g_terms.append(loss.rec_weight * reconstruction_loss(generated.float(), truth, mask, loss.rec_loss,
+                                                             loss.known_weight))
+    g_loss = sum(g_terms[1:], g_terms[0])
     _optimizer_step(opt_g, g_loss)
-    finite = torch.isfinite(torch.cat([d_real.view(-1), d_fake.view(-1), d_inpainted.view(-1)])).all()
     nan = torch.full((), float("nan"), device=truth.device)
     return torch.where(finite, d_loss.detach(), nan), torch.where(finite, g_loss.detach(), nan)
+
+
+def reconstruction_loss(generated, truth, mask, kind: str = "l1", known_weight: float = 0.0):
+    """Mean L1 or L2 error over each image's hole pixels (so small and large holes weigh the same),
+    plus ``known_weight`` x the same over its known pixels; averaged over the batch."""
+    error = (generated - truth).abs() if kind == "l1" else (generated - truth).square()
+    hole = mask.expand_as(truth[:, :1])
+    per_image = (error * hole).sum(dim=(1, 2, 3)) / (3 * hole.sum(dim=(1, 2, 3))).clamp(min=1)
+    if known_weight:
+        known = 1 - hole
+        per_image = per_image + known_weight * (error * known).sum(dim=(1, 2, 3)) / \
+            (3 * known.sum(dim=(1, 2, 3))).clamp(min=1)
+    return per_image.mean()
 
 
 def _scores(out: torch.Tensor) -> torch.Tensor:
@@ -228,9 +283,9 @@ def _check_finite(losses, run, epoch, checkpoint):
 
 
 @torch.no_grad()
-def _inpaint_samples(g, truth, mask) -> torch.Tensor:
+def _inpaint_samples(g, truth, mask, fill_colour=None) -> torch.Tensor:
     was_training = g.training
-    out = inpaint(generator_fill(g), truth, mask)
+    out = inpaint(generator_fill(g, fill_colour), truth, mask)
     g.train(was_training)
     return to_uint8(out).cpu()
 
@@ -246,19 +301,22 @@ def training_summary(results: dict[str, RunResult]) -> pd.DataFrame:
 
 def load_trained(params: Params, device=None) -> dict[str, RunResult]:
     """The four finished runs of notebooks 02 and 03, by label; errors name the notebook to run."""
+    return {label: load_run(run, checkpoints_dir(params) / f"{run}.pt", params, f"notebooks/{notebook}", device)
+            for run, (label, notebook, _) in RUNS.items()}
+
+
+def load_run(run: str, path: Path, params: Params, maker: str, device=None) -> RunResult:
+    """A finished run from its checkpoint; if it is missing or unfinished, the error names
+    ``maker``, the notebook or command that trains it."""
+    label = RUNS.get(run, (run,))[0]
+    if not Path(path).exists():
+        raise FileNotFoundError(f"no checkpoint for the {label} run at {path}: run {maker} first "
+                                "(or `python report.py`)")
+    state = read_checkpoint(path, run, params)
+    if state["epoch"] < state["epochs"]:
+        raise RuntimeError(f"the {label} run in {path} stopped after epoch {state['epoch']} of "
+                           f"{state['epochs']}: rerun {maker} to finish it")
     device = device or resolve_device(params.device)
-    models = {}
-    for run, (label, notebook, _) in RUNS.items():
-        path = checkpoints_dir(params) / f"{run}.pt"
-        if not path.exists():
-            raise FileNotFoundError(f"no checkpoint for the {label} run at {path}: run "
-                                    f"notebooks/{notebook} first (or `python report.py`)")
-        state = read_checkpoint(path, run, params)
-        if state["epoch"] < state["epochs"]:
-            raise RuntimeError(f"the {label} run in {path} stopped after epoch {state['epoch']} of "
-                               f"{state['epochs']}: rerun notebooks/{notebook} to finish it")
-        g, d = Generator(), Discriminator()
-        g.load_state_dict(state["generator"])
-        d.load_state_dict(state["discriminator"])
-        models[label] = RunResult(run, g.to(device).eval(), d.to(device).eval(), state["history"], path)
-    return models
+    g, d = build_networks(state, path)
+    return RunResult(run, g.to(device), d.to(device), state["history"], Path(path),
+                     fill_colour=state.get("fill_colour"))

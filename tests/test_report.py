@@ -8,7 +8,8 @@ import pytest
 import inpaint_utils as iu
 
 FIGURES = ["01_image_sizes", "01_mask", "01_training_pairs", "02_bce_losses", "02_bce_progress",
-           "02_bce_test_samples", "03_loss_curves", "04_comparison_grid", "04_hole_psnr"]
+           "02_bce_test_samples", "03_loss_curves", "04_comparison_grid", "04_hole_psnr", "06_masks",
+           "06_ablation_grid"]
 
 
 def report(root, *args):
@@ -22,16 +23,20 @@ def test_report_end_to_end_on_the_smoke_profile(tmp_path):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = tmp_path / "reports" / "smoke"
     html = (out / "report.html").read_text()
-    for title in ["1. Data", "2. Baseline", "3. Experiments", "4. Comparison", "5. Conclusions"]:
+    for title in ["1. Data", "2. Baseline", "3. Experiments", "4. Comparison", "5. Conclusions", "6. Beyond the seed"]:
         assert title in html
     assert html.count("data:image/png;base64") >= len(FIGURES)  # figures embedded, one page
     assert "Traceback" not in html
     for name in FIGURES:
         assert (tmp_path / "figures" / "smoke" / f"{name}.png").stat().st_size > 1000, name
-    assert {p.name for p in (tmp_path / "checkpoints" / "smoke").iterdir()} == {f"{r}.pt" for r in iu.RUNS}
+    assert {p.name for p in (tmp_path / "checkpoints" / "smoke").iterdir()} == \
+        {f"{r}.pt" for r in iu.RUNS} | {f"ablation-{r}.pt" for r in iu.ABLATION}
     results = (out / "results.csv").read_text()
     for method in ["BCE", "L1", "L2", "Huber", *iu.BASELINES]:
         assert f"\n{method}," in results
+    ablation = (out / "ablation.csv").read_text()
+    for method in [label for label, _ in iu.ABLATION.values()] + list(iu.BASELINES):
+        assert f"\n{method}," in ablation
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["params"]["PROFILE"] == "smoke" and manifest["packages"]["torch"]
     assert sorted(manifest["notebook_seconds"]) == sorted(p.name for p in iu.NOTEBOOKS_DIR.glob("0*.ipynb"))

@@ -1,0 +1,116 @@
+"""The seed's next steps, measured: an ablation in which each row adds one change to the row before.
+
+Every row trains the seed's generator for ABLATION_EPOCHS with BCE, from the same initial weights
+and batches, and is measured with the classical baselines on the same test images, once with the
+seed's centre hole and once with a fixed, seeded set of random masks.
+"""
+
+import dataclasses
+
+import pandas as pd
+import torch
+import torch.nn as nn
+
+from .data import SplitImages
+from .evaluation import evaluate
+from .fills import BASELINES, generator_fill
+from .masks import center_mask, mask_batch
+from .params import Params, resolve_device
+from .paths import checkpoints_dir, reports_dir
+from .models import count_parameters
+from .training import RunResult, build_models, load_run, train_gan
+
+NOTEBOOK = "notebooks/06_beyond_the_seed.ipynb"
+SEED_OPTIONS = dict(mask="center", rec_weight=0.0, adv_weight=1.0, rec_loss="l1", known_weight=0.0,
+                    local_d=False, prefill="zero", g_only_epochs=0)
+ABLATION = {  # run -> (label, what changes from the row before)
+    "seed": ("Seed (BCE)", {}),
+    "pixel": ("+ pixel loss", dict(rec_weight=0.999, adv_weight=0.001)),  # Context Encoders' weights
+    "local_d": ("+ local D", dict(local_d=True)),
+    "random_masks": ("+ random masks", dict(mask="mixed")),
+    "prefill": ("+ mean prefill", dict(prefill="mean")),
+}
+COLUMNS = {"hole_psnr": "hole PSNR (dB)", "hole_l1": "hole L1", "full_ssim": "image SSIM"}
+
+
+def ablation_params(params: Params) -> dict[str, Params]:
+    """Each row's parameters: the seed's options, then each row's change on top of the last."""
+    rows, options = {}, dict(SEED_OPTIONS)
+    for run, (_, change) in ABLATION.items():
+        options |= change
+        rows[run] = dataclasses.replace(params, **options)
+    return rows
+
+
+def train_ablation(params: Params, images: dict[str, SplitImages]) -> dict[str, RunResult]:
+    """Train (or resume, or load) every row; results by label."""
+    return {ABLATION[run][0]: train_gan(run, nn.BCELoss(), images["train"].images, images["validation"].images,
+                                        p, checkpoints_dir(params) / f"ablation-{run}.pt", params.ablation_epochs)
+            for run, p in ablation_params(params).items()}
+
+
+def load_ablation(params: Params) -> dict[str, RunResult]:
+    """The finished rows, by label; a missing one names notebook 06."""
+    return {ABLATION[run][0]: load_run(run, checkpoints_dir(params) / f"ablation-{run}.pt", p, NOTEBOOK)
+            for run, p in ablation_params(params).items()}
+
+
+def test_masks(params: Params, n: int) -> dict[str, torch.Tensor]:
+    """The two mask sets every method is measured on: the seed's centre hole, and ``n`` random
+    masks of kind EVAL_MASKS drawn from SEED + 1, the same for every method and every run."""
+    drawn = mask_batch(params.eval_masks, n, params.image_size, params.hole_size,
+                       torch.Generator().manual_seed(params.seed + 1))
+    return {"centre": center_mask(params.image_size, params.hole_size), "random": drawn}
+
+
+def ablation_table(models: dict[str, RunResult], images: torch.Tensor, params: Params,
+                   name: str | None = "ablation") -> pd.DataFrame:
+    """Mean metrics of every row and every baseline on ``images`` (uint8), with both mask sets.
+
+    With a ``name``, the table is also saved as reports/<run>/<name>.{csv,md}.
+    """
+    fills = {label: ("learned", generator_fill(m.g, m.fill_colour)) for label, m in models.items()}
+    fills |= {label: ("baseline", fill) for label, fill in BASELINES.items()}
+    device = resolve_device(params.device)
+    rows = {}
+    for label, (kind, fill) in fills.items():
+        rows[label] = {"kind": kind}
+        for masks_name, masks in test_masks(params, len(images)).items():
+            means = evaluate(fill, images, masks, device=device if kind == "learned" else "cpu").mean()
+            rows[label] |= {f"{masks_name}: {title}": means[column] for column, title in COLUMNS.items()}
+    table = pd.DataFrame(rows).T.rename_axis("method")
+    table = table.astype({c: float for c in table.columns if c != "kind"})
+    if name:
+        out = reports_dir(params)
+        table.to_csv(out / f"{name}.csv")
+        (out / f"{name}.md").write_text(table.to_markdown(floatfmt=".4f") + "\n")
+    return table
+
+
+def ablation_plan(params: Params) -> pd.DataFrame:
+    """What each row trains with: the options that differ from the seed, and the networks' sizes."""
+    rows = {}
+    for run, p in ablation_params(params).items():
+        g, d, _, _ = build_models(p, torch.device("cpu"))
+        changed = {k.upper(): v for k, v in dataclasses.asdict(p).items() if k in SEED_OPTIONS and v != SEED_OPTIONS[k]}
+        rows[ABLATION[run][0]] = {"options (beyond the seed's)": ", ".join(f"{k}={v}" for k, v in changed.items()) or "none",
+                                  "G parameters": count_parameters(g), "D parameters": count_parameters(d)}
+    return pd.DataFrame(rows).T.rename_axis("row")
+
+
+def describe_ablation(table: pd.DataFrame) -> str:
+    """Markdown: what each row's change did to hole PSNR, and the best model against the best baseline."""
+    learned, baselines = table[table["kind"] == "learned"], table[table["kind"] == "baseline"]
+    lines = []
+    for masks in ("centre", "random"):
+        column = f"{masks}: {COLUMNS['hole_psnr']}"
+        values = learned[column]
+        steps = [f"{label} {values.iloc[i] - values.iloc[i - 1]:+.2f} dB" for i, label in enumerate(values.index) if i]
+        best, best_baseline = learned[column].idxmax(), baselines[column].idxmax()
+        gap = learned.loc[best, column] - baselines.loc[best_baseline, column]
+        lines.append(f"- **{masks.capitalize()} masks.** {learned.index[0]} reaches "
+                     f"{learned[column].iloc[0]:.2f} dB of hole PSNR; then {', '.join(steps) or 'no other row'}. "
+                     f"The best learned row, {best} ({learned.loc[best, column]:.2f} dB), is "
+                     f"{abs(gap):.2f} dB {'above' if gap > 0 else 'below'} the best baseline, "
+                     f"{best_baseline} ({baselines.loc[best_baseline, column]:.2f} dB).")
+    return "\n".join(lines)
