@@ -24,9 +24,9 @@ from pathlib import Path
 import nbformat
 import papermill
 import yaml
-from nbconvert import HTMLExporter
 
 import inpaint_utils as iu
+from html_report import export_html
 
 PACKAGES = ("torch", "torchvision", "datasets", "numpy", "pillow", "scikit-image", "opencv-python-headless",
             "torchmetrics", "matplotlib", "pandas", "papermill", "nbconvert")
@@ -74,19 +74,7 @@ def run_notebooks(parameters: dict, out_dir: Path) -> list[Path]:
     return executed
 
 
-def export_html(executed: list[Path], target: Path) -> None:
-    """One HTML page: the executed notebooks in order, code hidden, figures embedded."""
-    merged = nbformat.v4.new_notebook(metadata=nbformat.read(executed[0], as_version=4).metadata)
-    for path in executed:
-        merged.cells += nbformat.read(path, as_version=4).cells
-    for i, cell in enumerate(merged.cells):
-        cell.id = f"cell-{i}"  # the notebooks' ids repeat across files
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_output_prompt=True)
-    html, _ = exporter.from_notebook_node(merged)
-    target.write_text(html, encoding="utf-8")
-
-
-def write_manifest(path: Path, params: iu.Params, executed: list[Path], started: float) -> None:
+def make_manifest(params: iu.Params, executed: list[Path], started: float) -> dict:
     def version(name):
         try:
             return metadata.version(name)
@@ -116,7 +104,7 @@ def write_manifest(path: Path, params: iu.Params, executed: list[Path], started:
         "notebook_seconds": {p.name: round(nbformat.read(p, as_version=4).metadata.papermill.duration, 1)
                              for p in executed},
     }
-    path.write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
 
 
 def main(argv=None) -> None:
@@ -132,8 +120,9 @@ def main(argv=None) -> None:
         raise SystemExit(f"error: {e}") from None
     notebooks_dir = iu.writable_dir(out_dir / "notebooks")
     executed = run_notebooks({"PROFILE": args.profile, **overrides}, notebooks_dir)
-    export_html(executed, out_dir / "report.html")
-    write_manifest(out_dir / "manifest.json", params, executed, started)
+    manifest = make_manifest(params, executed, started)
+    iu.atomic_write_text(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    iu.atomic_write_text(out_dir / "report.html", export_html(executed, manifest))
     print(f"\nReport: {out_dir / 'report.html'} ({time.time() - started:.0f} s)")
 
 

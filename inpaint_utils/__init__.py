@@ -40,7 +40,7 @@ from .masks import MASK_KINDS, center_mask, check_mask, mask_batch  # noqa: E402
 from .models import ContextDiscriminator, Discriminator, Generator, count_parameters, hole_crops, layer_table  # noqa: E402
 from .params import (HUB_ID, PARAM_NAMES, Params, notebook_params, profile_names,  # noqa: E402
                      resolve_device, resolve_params, seed_everything)
-from .paths import (NOTEBOOKS_DIR, ROOT, checkpoints_dir, figures_dir, output_root,  # noqa: E402
+from .paths import (NOTEBOOKS_DIR, ROOT, atomic_write, atomic_write_text, checkpoints_dir, figures_dir, output_root,  # noqa: E402
                     reports_dir, writable_dir)
 from .training import (CRITERIA, RUNS, RunResult, build_models, load_trained,  # noqa: E402
                        make_step, train_gan, train_run, training_summary)

@@ -54,16 +54,26 @@ def checkpoints_dir(params: Params) -> Path:
                         else output_root() / "checkpoints" / params.name)
 
 
-def atomic_save(obj, path: Path) -> None:
-    """torch.save to a temporary file, flushed to disk, then renamed over ``path``."""
+def atomic_write(path: Path, write) -> None:
+    """``write(binary file)`` into a temporary file beside ``path``, flushed to disk, then renamed
+    over ``path``: readers see the old file or the new one, never half of one."""
     path = Path(path)
     writable_dir(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as f:
-            torch.save(obj, f)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def atomic_save(obj, path: Path) -> None:
+    """torch.save ``obj`` to ``path`` atomically."""
+    atomic_write(path, lambda f: torch.save(obj, f))
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda f: f.write(text.encode("utf-8")))

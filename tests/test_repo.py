@@ -30,3 +30,32 @@ def test_environment_yml_installs_the_pip_requirements():
 def test_every_profile_resolves():
     for name in iu.profile_names():
         assert iu.resolve_params(name).profile == name
+
+
+def read_requirements(name: str) -> list[str]:
+    lines = (iu.ROOT / name).read_text().splitlines()
+    return [line.split("#")[0].strip() for line in lines if line.split("#")[0].strip() and not line.startswith("-r")]
+
+
+def test_the_lock_pins_exactly_what_the_ranges_allow():
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    pins = {}
+    for line in read_requirements("requirements.lock"):
+        name, sep, version = line.partition("==")
+        assert sep and version and " " not in version, f"not an exact pin: {line!r}"
+        pins[canonicalize_name(name)] = version
+    for ranges in ("requirements.txt", "requirements-dev.txt"):
+        for line in read_requirements(ranges):
+            requirement = Requirement(line)
+            name = canonicalize_name(requirement.name)
+            assert name in pins, f"{requirement.name} ({ranges}) is missing from requirements.lock: run make lock"
+            assert requirement.specifier.contains(pins[name], prereleases=True), \
+                f"requirements.lock pins {name}=={pins[name]}, outside {ranges}'s {requirement.specifier}: run make lock"
+
+
+def test_ci_and_make_install_from_the_lock():
+    makefile = (iu.ROOT / "Makefile").read_text()
+    assert "-r requirements.lock" in makefile and "$(VENV)/.installed: requirements.lock" in makefile
+    assert "make test" in (iu.ROOT / ".ci" / "run").read_text()

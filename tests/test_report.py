@@ -18,9 +18,17 @@ def report(root, *args):
                           capture_output=True, text=True, timeout=900)
 
 
-def test_report_end_to_end_on_the_smoke_profile(tmp_path):
-    done = report(tmp_path, "--profile", "smoke")
+@pytest.fixture(scope="session")
+def smoke_report(tmp_path_factory):
+    """The whole report on the smoke profile, built once for the tests that read it."""
+    root = tmp_path_factory.mktemp("smoke-report")
+    done = report(root, "--profile", "smoke")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return root
+
+
+def test_report_end_to_end_on_the_smoke_profile(smoke_report):
+    tmp_path = smoke_report
     out = tmp_path / "reports" / "smoke"
     html = (out / "report.html").read_text()
     for title in ["1. Data", "2. Baseline", "3. Experiments", "4. Comparison", "5. Conclusions", "6. Beyond the seed"]:
@@ -50,7 +58,7 @@ def test_failing_notebook_stops_the_report_naming_notebook_and_cell(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--profile", "fast"], "unknown profile 'fast'; valid profiles: full, sample, smoke"),
+    (["--profile", "fast"], "unknown profile 'fast'; valid profiles: full, long, sample, smoke"),
     (["--set", "EPOCHS=3"], "unknown parameter name 'EPOCHS'; valid names: DATA,"),
 ])
 def test_report_refuses_unknown_profiles_and_parameters_before_running(tmp_path, args, message):

@@ -1,0 +1,57 @@
+"""Compare the sample tables that `make report` just wrote with the committed ones (git HEAD).
+
+Training on a CPU is bit-reproducible on the same processor features, so on a machine whose
+torch CPU capability is the one the tables were made with (COMMITTED_ON), they must be equal,
+digit for digit. Elsewhere (measured: AVX2 kernels instead of AVX-512 change G's weights within
+10 steps), learned rows may drift: the check then allows TOLERANCE_DB of hole PSNR for learned
+models, and exact classical baselines, and says so.
+"""
+
+import subprocess
+import sys
+
+import pandas as pd
+import torch
+
+COMMITTED_ON = {"torch": "2.15.0", "cpu": "AVX512"}
+TABLES = ("reports/sample/results.md", "reports/sample/ablation.md")
+TOLERANCE_DB = 1.5
+
+
+def read_md(text: str) -> pd.DataFrame:
+    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in text.splitlines() if line.startswith("|")]
+    frame = pd.DataFrame(rows[2:], columns=rows[0]).set_index(rows[0][0])
+    return frame.apply(pd.to_numeric, errors="ignore")
+
+
+def main() -> int:
+    here = {"torch": torch.__version__.split("+")[0], "cpu": torch.backends.cpu.get_cpu_capability()}
+    exact_expected = here == COMMITTED_ON
+    failed = False
+    for path in TABLES:
+        committed = subprocess.run(["git", "show", f"HEAD:{path}"], capture_output=True, text=True, check=True).stdout
+        now = open(path).read()
+        if now == committed:
+            print(f"{path}: regenerated exactly")
+            continue
+        old, new = read_md(committed), read_md(now)
+        psnr = [c for c in old.columns if "psnr" in c.lower()]
+        drift = (new[psnr] - old[psnr]).abs()
+        kind = old["kind"] if "kind" in old else pd.Series("", index=old.index)
+        baseline = kind.eq("baseline")
+        print(f"{path}: differs from the committed table; largest hole PSNR drift "
+              f"{drift.max().max():.4f} dB (learned {drift[~baseline].max().max():.4f}, "
+              f"baselines {drift[baseline].max().max() if baseline.any() else 0:.4f})")
+        if exact_expected:
+            print(f"  expected an exact match on {here}: the tables were made there")
+            failed = True
+        elif drift[~baseline].max().max() > TOLERANCE_DB or drift[baseline].max().max() > 1e-3:
+            print(f"  beyond the tolerance for another CPU ({here}, tables made on {COMMITTED_ON})")
+            failed = True
+        else:
+            print(f"  within the tolerance for another CPU ({here}; tables made on {COMMITTED_ON})")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
