@@ -3,9 +3,11 @@
 The notebooks' API: ``import inpaint_utils as iu``. Each concept has its own module, and imports
 flow one way, from the bottom of this list to the top:
 
+- ``remove``       the object-removal command: ``python -m inpaint_utils.remove --help``
+- ``removal``      object removal on a photo of any size, a crop per hole (notebook 07)
+- ``ablation``     the seed's next steps as options, trained and measured row by row (notebook 06)
 - ``figures``      every figure of the report, saved under figures/<run>/
 - ``evaluation``   metrics on a whole split, every method on the same images, results tables
-- ``ablation``     the seed's next steps as options, trained and measured row by row (notebook 06)
 - ``training``     the seed's GAN loop, resumable and reproducible; the four runs
 - ``checkpoints``  atomic checkpoints, checked against the run's parameters and architecture
 - ``fills``        hole fills: the generator's and the classical baselines; the composite
@@ -32,7 +34,7 @@ from .data import (CatDataset, SplitImages, heldout_images, load_cats, load_imag
 from .evaluation import (METRICS, PSNR_CAP, SEED_REPORTED, compare_methods,  # noqa: E402
                          describe_winners, evaluate, evaluate_run, image_metrics, load_results,
                          perceptual_metrics, results_table, seed_comparison)
-from .figures import (plot_comparison_grid, plot_fill_grid, plot_image_sizes, plot_inpainted_vs_truth, plot_masks,  # noqa: E402
+from .figures import (plot_comparison_grid, plot_fill_grid, plot_image_sizes, plot_inpainted_vs_truth, plot_masks, plot_removal,  # noqa: E402
                       plot_losses, plot_mask, plot_progress, plot_psnr_distribution,
                       plot_training_pairs, save_figure)
 from .fills import BASELINES, generator_fill, inpaint  # noqa: E402
@@ -40,6 +42,7 @@ from .masks import MASK_KINDS, center_mask, check_mask, mask_batch  # noqa: E402
 from .models import ContextDiscriminator, Discriminator, Generator, count_parameters, hole_crops, layer_table  # noqa: E402
 from .params import (HUB_ID, PARAM_NAMES, Params, notebook_params, profile_names,  # noqa: E402
                      resolve_device, resolve_params, seed_everything)
+from .removal import box_mask, make_remover, read_image, read_mask, remove_object  # noqa: E402
 from .paths import (NOTEBOOKS_DIR, ROOT, atomic_write, atomic_write_text, checkpoints_dir, figures_dir, output_root,  # noqa: E402
                     reports_dir, writable_dir)
 from .training import (CRITERIA, RUNS, RunResult, build_models, load_trained,  # noqa: E402

@@ -160,3 +160,20 @@ def plot_psnr_distribution(per_image: pd.DataFrame, params: Params):
     ax.set(ylabel="hole PSNR (dB), per image", title=f"Hole PSNR on {per_image['image'].nunique()} test images")
     ax.grid(True, axis="y")
     return save_figure(fig, "04_hole_psnr", params)
+
+
+def plot_removal(image: np.ndarray, mask: np.ndarray, results: dict, name: str, params: Params, zoom=None):
+    """The photo, its mask (red) and each method's result side by side; ``zoom`` = (top, bottom,
+    left, right) shows that region only, at full resolution."""
+    overlay = image.copy()
+    overlay[mask] = (0.5 * overlay[mask] + (127, 0, 0)).astype(np.uint8)
+    columns = {"Photo": image, "Mask (red)": overlay, **results}
+    top, bottom, left, right = zoom or (0, image.shape[0], 0, image.shape[1])
+    aspect = (bottom - top) / (right - left)
+    fig, axes = plt.subplots(1, len(columns), figsize=(3.2 * len(columns), 3.2 * aspect + 0.4), squeeze=False)
+    for ax, (title, pixels) in zip(axes[0], columns.items()):
+        ax.imshow(pixels[top:bottom, left:right])
+        ax.set_title(title, fontsize=10)
+        ax.axis("off")
+    fig.tight_layout()
+    return save_figure(fig, name, params)

@@ -8,7 +8,7 @@ import inpaint_utils as iu
 
 def test_notebooks_are_stored_without_outputs_and_have_one_parameters_cell():
     notebooks = sorted(iu.NOTEBOOKS_DIR.glob("*.ipynb"))
-    assert [p.name[:3] for p in notebooks] == ["01_", "02_", "03_", "04_", "05_", "06_"]
+    assert [p.name[:3] for p in notebooks] == ["01_", "02_", "03_", "04_", "05_", "06_", "07_"]
     for path in notebooks:
         cells = json.loads(path.read_text())["cells"]
         code = [c for c in cells if c["cell_type"] == "code"]

@@ -9,7 +9,7 @@ import inpaint_utils as iu
 
 FIGURES = ["01_image_sizes", "01_mask", "01_training_pairs", "02_bce_losses", "02_bce_progress",
            "02_bce_test_samples", "03_loss_curves", "04_comparison_grid", "04_hole_psnr", "06_masks",
-           "06_ablation_grid"]
+           "06_ablation_grid", "07_astronaut", "07_coffee", "07_rocket"]
 
 
 def report(root, *args):
@@ -31,7 +31,8 @@ def test_report_end_to_end_on_the_smoke_profile(smoke_report):
     tmp_path = smoke_report
     out = tmp_path / "reports" / "smoke"
     html = (out / "report.html").read_text()
-    for title in ["1. Data", "2. Baseline", "3. Experiments", "4. Comparison", "5. Conclusions", "6. Beyond the seed"]:
+    for title in ["1. Data", "2. Baseline", "3. Experiments", "4. Comparison", "5. Conclusions", "6. Beyond the seed",
+                  "7. Object removal"]:
         assert title in html
     assert html.count("data:image/png;base64") >= len(FIGURES)  # figures embedded, one page
     assert "Traceback" not in html

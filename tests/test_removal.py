@@ -1,0 +1,197 @@
+"""Object removal on users' photos: any size, mask conventions, errors, the command end to end."""
+
+import dataclasses
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch.nn as nn
+from conftest import smooth_images
+from PIL import Image
+
+import inpaint_utils as iu
+from inpaint_utils.remove import main as remove_main
+from inpaint_utils.removal import Remover
+
+TELEA = iu.make_remover("telea")
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    """A checkpoint of this project: one short epoch with random masks and a mean pre-fill."""
+    root = tmp_path_factory.mktemp("ckpt")
+    params = dataclasses.replace(iu.resolve_params("smoke"), device="cpu", mask="mixed", rec_weight=1.0,
+                                 adv_weight=0.001, prefill="mean")
+    iu.train_gan("x", nn.BCELoss(), smooth_images(8, seed=1), smooth_images(4, seed=2), params, root / "g.pt", 1)
+    return root / "g.pt"
+
+
+def photo(height, width, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+
+
+def dilated(mask, pixels=5):
+    import cv2
+
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * pixels + 1, 2 * pixels + 1))
+    return cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
+
+
+@pytest.mark.parametrize("shape", [(37, 101), (1000, 3), (3000, 4000)])
+def test_any_size_keeps_its_size_and_every_pixel_outside_the_dilated_mask(shape, checkpoint):
+    image = photo(*shape)
+    mask = np.zeros(shape, dtype=bool)
+    mask[shape[0] // 3: shape[0] // 3 + max(1, shape[0] // 10), shape[1] // 2: shape[1] // 2 + max(1, shape[1] // 8)] = True
+    mask[-2:, :2] = True  # a second part, in a corner
+    gan = iu.make_remover("gan", checkpoint)
+    out = iu.remove_object(image, mask, gan)
+    assert out.shape == image.shape and out.dtype == np.uint8
+    outside = ~dilated(mask)
+    assert np.array_equal(out[outside], image[outside])
+    assert not np.array_equal(out[mask], image[mask])
+
+
+def test_white_means_remove_in_grayscale_rgb_and_alpha_masks(tmp_path):
+    hole = np.zeros((20, 30), dtype=bool)
+    hole[5:10, 10:20] = True
+    Image.fromarray(np.where(hole, 255, 0).astype(np.uint8)).save(tmp_path / "gray.png")
+    Image.fromarray(np.repeat(np.where(hole, 200, 30)[..., None], 3, axis=2).astype(np.uint8)).save(tmp_path / "rgb.png")
+    rgba = np.zeros((20, 30, 4), dtype=np.uint8)
+    rgba[..., 3] = np.where(hole, 255, 0)  # black everywhere; the alpha channel marks the hole
+    Image.fromarray(rgba).save(tmp_path / "alpha.png")
+    for name in ("gray", "rgb", "alpha"):
+        assert np.array_equal(iu.read_mask(tmp_path / f"{name}.png", (30, 20)), hole), name
+
+
+def test_exif_rotated_image_and_mask_stay_aligned(tmp_path):
+    image = photo(20, 40)
+    mask = np.zeros((20, 40), dtype=np.uint8)
+    mask[2:6, 30:38] = 255
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise on display
+    Image.fromarray(image).save(tmp_path / "photo.jpg", exif=exif, quality=100)
+    Image.fromarray(mask).save(tmp_path / "mask.png", exif=exif)
+    upright = iu.read_image(tmp_path / "photo.jpg")
+    read = iu.read_mask(tmp_path / "mask.png", (upright.shape[1], upright.shape[0]))
+    assert upright.shape[:2] == (40, 20) and read.shape == (40, 20)
+    assert np.array_equal(read, np.rot90(mask > 0, k=-1))
+
+
+def test_empty_mask_warns_and_changes_nothing_and_a_full_mask_is_refused():
+    image = photo(30, 30)
+    with pytest.warns(UserWarning, match="the mask is empty"):
+        assert np.array_equal(iu.remove_object(image, np.zeros((30, 30), bool), TELEA), image)
+    with pytest.raises(ValueError, match="covers the whole image"):
+        iu.remove_object(image, np.ones((30, 30), bool), TELEA)
+
+
+def test_a_hole_too_large_for_the_model_is_warned_about(checkpoint):
+    image, mask = photo(64, 64), np.zeros((64, 64), bool)
+    mask[4:60, 4:60] = True
+    with pytest.warns(UserWarning, match="more than the 64x64 model saw in training"):
+        iu.remove_object(image, mask, iu.make_remover("gan", checkpoint), dilate=0)
+
+
+@pytest.mark.parametrize("options", [dict(feather=4), dict(blend="poisson")])
+def test_blending_changes_only_hole_pixels(options):
+    image = np.full((80, 90, 3), 120, np.uint8)
+    image[30:50, 40:60] = (250, 10, 10)  # the object
+    mask = np.zeros((80, 90), bool)
+    mask[30:50, 40:60] = True
+    out = iu.remove_object(image, mask, TELEA, **options)
+    outside = ~dilated(mask)
+    assert np.array_equal(out[outside], image[outside])
+    assert np.abs(out[mask].astype(int) - 120).max() < 40  # the red square is gone
+
+
+def test_the_crop_is_square_with_context_and_inside_the_image():
+    seen = []
+    spy = Remover("spy", lambda masked, mask: seen.append(masked.shape) or masked, None)
+    mask = np.zeros((200, 300), bool)
+    mask[0:10, 290:300] = True  # a corner: the crop is shifted inside
+    iu.remove_object(photo(200, 300), mask, spy, dilate=0, margin=1.0)
+    assert seen == [(1, 3, 30, 30)]
+
+
+def write(path, pixels):
+    Image.fromarray(pixels).save(path)
+    return path
+
+
+def test_command_on_a_folder_pairs_by_name_and_lists_the_unmatched(tmp_path, capsys):
+    photos, masks = tmp_path / "photos", tmp_path / "masks"
+    photos.mkdir(), masks.mkdir()
+    hole = np.zeros((40, 50), np.uint8)
+    hole[10:20, 10:30] = 255
+    for name in ("a", "b", "c"):
+        write(photos / f"{name}.png", photo(40, 50, seed=ord(name)))
+    write(masks / "a.png", hole)
+    write(masks / "b_mask.png", hole)
+    code = remove_main(["--image", str(photos), "--mask", str(masks), "--output", str(tmp_path / "out"),
+                        "--method", "telea"])
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.png", "b.png"]
+    assert "skipped c.png: no mask" in capsys.readouterr().err
+
+
+def test_command_one_mask_for_many_images_box_and_concat(tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("a", "b"):
+        write(photos / f"{name}.jpg", photo(40, 50, seed=ord(name)))
+    hole = np.zeros((40, 50), np.uint8)
+    hole[5:15, 5:15] = 255
+    mask = write(tmp_path / "mask.png", hole)
+    assert remove_main(["--image", str(photos), "--mask", str(mask), "--output", str(tmp_path / "one"),
+                        "--method", "biharmonic"]) == 0
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == ["a.png", "b.png"]
+    assert remove_main(["--image", str(photos / "a.jpg"), "--box", "5,5,20,20", "--output", str(tmp_path / "box"),
+                        "--method", "navier-stokes", "--concat"]) == 0
+    assert Image.open(tmp_path / "box" / "a.png").size == (150, 40)
+
+
+@pytest.mark.parametrize("case, message", [
+    ("wrong size", "mask .* is 10x10 but its image is 50x40"),
+    ("missing", "no mask or folder at"),
+    ("unreadable", "is not a readable image"),
+])
+def test_command_errors_are_clear_and_write_nothing(tmp_path, capsys, case, message):
+    image = write(tmp_path / "a.png", photo(40, 50))
+    mask = tmp_path / "mask.png"
+    if case == "wrong size":
+        write(mask, np.zeros((10, 10), np.uint8))
+    elif case == "unreadable":
+        mask.write_bytes(b"not a png")
+    code = remove_main(["--image", str(image), "--mask", str(mask), "--output", str(tmp_path / "out"), "--method", "telea"])
+    assert code == 2
+    assert re.search(message, capsys.readouterr().err)
+    assert not (tmp_path / "out").exists()
+
+
+def test_gan_without_a_trained_model_names_what_makes_one(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("INPAINT_OUTPUT_ROOT", str(tmp_path))
+    image = write(tmp_path / "a.png", photo(40, 50))
+    assert remove_main(["--image", str(image), "--box", "1,1,9,9", "--output", str(tmp_path / "out")]) == 2
+    assert "notebooks/06_beyond_the_seed.ipynb" in capsys.readouterr().err
+    assert remove_main(["--image", str(image), "--box", "1,1,9,9", "--output", str(tmp_path / "out"),
+                        "--checkpoint", str(tmp_path / "missing.pt")]) == 2
+    assert "no checkpoint at" in capsys.readouterr().err
+
+
+def test_command_end_to_end_with_a_gan_checkpoint(tmp_path, checkpoint):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    write(photos / "a.png", photo(120, 90))
+    hole = np.zeros((120, 90), np.uint8)
+    hole[40:60, 30:50] = 255
+    write(photos / "a_mask.png", hole)
+    done = subprocess.run([sys.executable, "-m", "inpaint_utils.remove", "--image", str(photos), "--mask", str(photos),
+                           "--output", str(tmp_path / "out"), "--checkpoint", str(checkpoint)],
+                          cwd=iu.ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "1 photo(s) written" in done.stdout
+    out = np.asarray(Image.open(tmp_path / "out" / "a.png"))
+    assert out.shape == (120, 90, 3)
