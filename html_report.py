@@ -81,7 +81,8 @@ def offline(html: str) -> str:
     for img in soup.find_all("img"):
         if re.match(r"https?://", img.get("src", "")):
             img.replace_with(img.get("alt") or "(image)")
-    nav = soup.new_tag("nav", id="contents")
+    nav = soup.new_tag("nav", id="contents", style="font-family: system-ui, sans-serif; font-size: 14px; "
+                       "max-width: 60em; margin: 1em auto; padding: 0 2em")
     nav.append(soup.new_tag("h2"))
     nav.h2.string = "Contents"
     top = soup.new_tag("ul")

@@ -59,3 +59,10 @@ def test_ci_and_make_install_from_the_lock():
     makefile = (iu.ROOT / "Makefile").read_text()
     assert "-r requirements.lock" in makefile and "$(VENV)/.installed: requirements.lock" in makefile
     assert "make test" in (iu.ROOT / ".ci" / "run").read_text()
+
+
+def test_every_notebook_hides_its_parameter_table_from_the_report():
+    for path in sorted(iu.NOTEBOOKS_DIR.glob("*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        shown = [c for c in cells if c["cell_type"] == "code" and "".join(c["source"]).startswith("params = iu.notebook_params")]
+        assert len(shown) == 1 and "report-hide-output" in shown[0]["metadata"].get("tags", []), path.name

@@ -66,3 +66,12 @@ def test_report_refuses_unknown_profiles_and_parameters_before_running(tmp_path,
     done = report(tmp_path, *args)
     assert done.returncode != 0 and message in done.stderr
     assert not (tmp_path / "reports").exists()
+
+
+def test_latex_becomes_mathml_outside_code_spans():
+    from html_report import markdown_with_mathml
+
+    out = markdown_with_mathml("A $x_1$ and $$\\frac{a}{b}$$, not `$INPAINT_PROFILE` nor a price of $5 and $6.")
+    assert out.count('<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">') == 1
+    assert out.count('display="block"') == 1 and "<mfrac>" in out
+    assert "`$INPAINT_PROFILE`" in out
