@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from PIL import Image
 from tqdm import tqdm
 
@@ -31,8 +32,6 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 def default_checkpoint(params: Params) -> Path:
     """The best learned model trained with random masks: notebook 06's row of that kind with the
     highest hole PSNR on random masks in reports/<run>/ablation.csv."""
-    import pandas as pd
-
     table_path = output_root() / "reports" / params.name / "ablation.csv"
     if not table_path.exists():
         raise FileNotFoundError(f"no trained model for --method gan: {table_path} is missing. Run {NOTEBOOK} "

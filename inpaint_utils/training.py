@@ -97,7 +97,8 @@ def train_gan(run: str, criterion: nn.Module, train_images: torch.Tensor, val_im
         opt_d.load_state_dict(state["opt_d"])
         history, done = state["history"], state["epoch"]
         set_rng_state(state["rng"], batch_order)
-        mask_rng.set_state(state["mask_rng"]) if "mask_rng" in state else None
+        if "mask_rng" in state:  # checkpoints from before random masks have none
+            mask_rng.set_state(state["mask_rng"])
         fill_colour = state.get("fill_colour")
         if done > epochs:
             raise ValueError(f"{checkpoint} holds {done} epochs of {run}, more than the {epochs} asked "
