@@ -31,7 +31,7 @@ from .ablation import (ABLATION, ablation_params, ablation_plan, ablation_table,
                        load_ablation, test_masks, train_ablation)
 from .data import (CatDataset, SplitImages, heldout_images, load_cats, load_images, open_image,  # noqa: E402
                    sample_data_path, seed_transform, split_summary, to_rgb, to_uint8)
-from .evaluation import (METRICS, PSNR_CAP, SEED_REPORTED, compare_methods,  # noqa: E402
+from .evaluation import (METRICS, PSNR_CAP, SEED_REPORTED, compare_methods, save_table,  # noqa: E402
                          describe_winners, evaluate, evaluate_run, image_metrics, load_results,
                          perceptual_metrics, results_table, seed_comparison)
 from .figures import (plot_comparison_grid, plot_fill_grid, plot_image_sizes, plot_inpainted_vs_truth, plot_masks, plot_removal,  # noqa: E402

@@ -12,11 +12,11 @@ import torch
 import torch.nn as nn
 
 from .data import SplitImages
-from .evaluation import evaluate
+from .evaluation import evaluate, save_table
 from .fills import BASELINES, generator_fill
 from .masks import center_mask, mask_batch
 from .params import Params, resolve_device
-from .paths import checkpoints_dir, reports_dir
+from .paths import checkpoints_dir
 from .models import count_parameters
 from .training import RunResult, build_models, load_run, train_gan
 
@@ -71,19 +71,17 @@ def ablation_table(models: dict[str, RunResult], images: torch.Tensor, params: P
     """
     fills = {label: ("learned", generator_fill(m.g, m.fill_colour)) for label, m in models.items()}
     fills |= {label: ("baseline", fill) for label, fill in BASELINES.items()}
-    device = resolve_device(params.device)
+    device, mask_sets = resolve_device(params.device), test_masks(params, len(images))
     rows = {}
     for label, (kind, fill) in fills.items():
         rows[label] = {"kind": kind}
-        for masks_name, masks in test_masks(params, len(images)).items():
+        for masks_name, masks in mask_sets.items():
             means = evaluate(fill, images, masks, device=device if kind == "learned" else "cpu").mean()
             rows[label] |= {f"{masks_name}: {title}": means[column] for column, title in COLUMNS.items()}
     table = pd.DataFrame(rows).T.rename_axis("method")
     table = table.astype({c: float for c in table.columns if c != "kind"})
     if name:
-        out = reports_dir(params)
-        table.to_csv(out / f"{name}.csv")
-        (out / f"{name}.md").write_text(table.to_markdown(floatfmt=".4f") + "\n")
+        save_table(table, name, params)
     return table
 
 

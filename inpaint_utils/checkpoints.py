@@ -73,19 +73,26 @@ def read_checkpoint(path: Path, run: str, params: Params) -> dict | None:
     if mismatches:
         raise ValueError(f"{path} was made with {', '.join(mismatches)}. Set RETRAIN=True to train "
                          "again, or RUN_NAME (or CHECKPOINT_DIR) to keep both runs")
-    build_networks(state, path)
+    _checked_networks(state, path)
     return state
 
 
 def build_networks(state: dict, path) -> tuple[Generator, nn.Module]:
     """The checkpoint's G and D with its weights loaded; an architecture mismatch names the layer."""
+    g, d = _checked_networks(state, path)
+    g.load_state_dict(state["generator"])
+    d.load_state_dict(state["discriminator"])
+    return g.eval(), d.eval()
+
+
+def _checked_networks(state: dict, path) -> tuple[Generator, nn.Module]:
+    """Fresh networks of the checkpoint's architecture, after checking that its weights fit them."""
     saved = state["params"]
     g = Generator()
     d = ContextDiscriminator(saved.get("local_size", 32)) if saved.get("local_d") else Discriminator()
     for key, model in (("generator", g), ("discriminator", d)):
         _check_architecture(model, state[key], path, key)
-        model.load_state_dict(state[key])
-    return g.eval(), d.eval()
+    return g, d
 
 
 def _check_architecture(model: nn.Module, state_dict: dict, path, what: str) -> None:

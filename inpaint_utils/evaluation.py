@@ -11,7 +11,7 @@ from .data import SplitImages
 from .fills import BASELINES, generator_fill, inpaint
 from .masks import center_mask, check_mask
 from .params import HUB_ID, Params, resolve_device
-from .paths import output_root, reports_dir
+from .paths import atomic_write_text, output_root, reports_dir
 from .training import CRITERIA, RunResult
 
 PSNR_CAP = 100.0  # dB, reported for a perfect reconstruction (where the MSE is 0)
@@ -98,11 +98,16 @@ def results_table(per_image: pd.DataFrame, params: Params) -> pd.DataFrame:
     columns = [c for c in [*METRICS, "d_loss", "g_loss"] if c in per_image]
     table = per_image.groupby("method", sort=False).agg(
         kind=("kind", "first"), images=("image", "count"), **{c: (c, "mean") for c in columns})
-    out = reports_dir(params)
-    table.to_csv(out / "results.csv")
-    (out / "results.md").write_text(table.to_markdown(floatfmt=".4f") + "\n")
-    per_image.to_csv(out / "per_image.csv", index=False)
+    save_table(table, "results", params)
+    atomic_write_text(reports_dir(params) / "per_image.csv", per_image.to_csv(index=False))
     return table
+
+
+def save_table(table: pd.DataFrame, name: str, params: Params) -> None:
+    """``table`` as reports/<run>/<name>.csv (to read back) and <name>.md (to read), atomically."""
+    out = reports_dir(params)
+    atomic_write_text(out / f"{name}.csv", table.to_csv())
+    atomic_write_text(out / f"{name}.md", table.to_markdown(floatfmt=".4f") + "\n")
 
 
 def load_results(params: Params) -> pd.DataFrame:
