@@ -13,7 +13,7 @@ import torch.nn as nn
 
 from .data import SplitImages
 from .evaluation import evaluate, save_table
-from .fills import BASELINES, generator_fill
+from .fills import BASELINES
 from .masks import center_mask, mask_batch
 from .params import Params, resolve_device
 from .paths import checkpoints_dir
@@ -63,14 +63,15 @@ def test_masks(params: Params, n: int) -> dict[str, torch.Tensor]:
     return {"centre": center_mask(params.image_size, params.hole_size), "random": drawn}
 
 
-def ablation_table(models: dict[str, RunResult], images: torch.Tensor, params: Params,
-                   name: str | None = "ablation") -> pd.DataFrame:
-    """Mean metrics of every row and every baseline on ``images`` (uint8), with both mask sets.
+def ablation_table(models: dict, images: torch.Tensor, params: Params, name: str | None = "ablation",
+                   baselines: bool = True) -> pd.DataFrame:
+    """Mean metrics of every model (anything with a ``fill()``: a RunResult, the release model) and
+    every baseline on ``images`` (uint8), with both mask sets.
 
     With a ``name``, the table is also saved as reports/<run>/<name>.{csv,md}.
     """
-    fills = {label: ("learned", generator_fill(m.g, m.fill_colour)) for label, m in models.items()}
-    fills |= {label: ("baseline", fill) for label, fill in BASELINES.items()}
+    fills = {label: ("learned", m.fill()) for label, m in models.items()}
+    fills |= {label: ("baseline", fill) for label, fill in BASELINES.items()} if baselines else {}
     device, mask_sets = resolve_device(params.device), test_masks(params, len(images))
     rows = {}
     for label, (kind, fill) in fills.items():

@@ -85,6 +85,15 @@ def build_networks(state: dict, path) -> tuple[Generator, nn.Module]:
     return g.eval(), d.eval()
 
 
+def ema_generator(state: dict) -> Generator | None:
+    """The EMA of G's weights that a checkpoint holds (EMA_DECAY > 0), or None."""
+    if "ema" not in state:
+        return None
+    g = Generator()
+    g.load_state_dict({k.removeprefix("module."): v for k, v in state["ema"].items() if k.startswith("module.")})
+    return g.eval()
+
+
 def _checked_networks(state: dict, path) -> tuple[Generator, nn.Module]:
     """Fresh networks of the checkpoint's architecture, after checking that its weights fit them."""
     saved = state["params"]

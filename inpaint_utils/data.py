@@ -232,26 +232,28 @@ def _decode_split(split, name: str, image_size: int, workers: int | None = None)
 CACHE_VERSION = 1
 
 
-def load_images(params: Params, splits=None) -> dict[str, SplitImages]:
-    """Every split decoded and resized once, as uint8 tensors cached under ``data/cache``.
+def load_images(params: Params, splits=None, image_size: int | None = None) -> dict[str, SplitImages]:
+    """Every split decoded and resized once (to IMAGE_SIZE, or ``image_size``), as uint8 tensors
+    cached under ``data/cache``.
 
     The cache key is the split's content fingerprint (source, revision, file versions, split),
     the image size and ``max_images``; a change to any of them builds a new cache. The seed
     decoded and resized every image again on every access instead.
     """
     splits = splits if splits is not None else load_cats(params)
+    size = image_size or params.image_size
     cache_dir = writable_dir(output_root() / "data" / "cache")
     out = {}
     for name in SPLITS:
         split = splits[name]
         if params.max_images is not None:
             split = split.select(range(min(len(split), params.max_images)))
-        key = f"{split._fingerprint}|{params.image_size}|{CACHE_VERSION}"
-        path = cache_dir / f"{name}-{params.image_size}px-{hashlib.sha1(key.encode()).hexdigest()[:16]}.pt"
+        key = f"{split._fingerprint}|{size}|{CACHE_VERSION}"
+        path = cache_dir / f"{name}-{size}px-{hashlib.sha1(key.encode()).hexdigest()[:16]}.pt"
         if path.exists():
             images = SplitImages(**torch.load(path, weights_only=True))
         else:
-            images = _decode_split(split, name, params.image_size)
+            images = _decode_split(split, name, size)
             atomic_save(asdict(images), path)
         if images.skipped:
             shown = "; ".join(f"row {r}: {e}" for r, e in images.skipped[:5])

@@ -6,9 +6,11 @@ baselines (OpenCV and scikit-image) give the others, image by image.
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from .data import to_uint8
 from .models import Generator
+from .params import RESIDUAL_PREFILLS
 
 
 def inpaint(fill, truth: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -21,21 +23,64 @@ def inpaint(fill, truth: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return fill(masked, mask).to(truth.device).clamp(0, 1) * mask + masked
 
 
-def generator_fill(g: Generator, fill_colour: torch.Tensor | None = None):
+def generator_fill(g: Generator, fill_colour: torch.Tensor | None = None, prefill: str = "zero"):
     """A fill function (masked images, mask) -> images, from a generator in eval mode.
 
-    ``fill_colour`` (3 values) is what the hole holds in G's input, for a model trained with
-    PREFILL="mean"; by default the hole is 0, as in the seed.
+    ``fill_colour`` and ``prefill`` are the run's (see ``generator_output``).
     """
     def fill(masked, mask):
         g.eval()
         device = next(g.parameters()).device
-        masked, mask = masked.to(device), mask.to(device)
-        if fill_colour is not None:
-            masked = masked + mask * fill_colour.to(device).view(1, 3, 1, 1)
-        x = torch.cat((masked, mask.expand(len(masked), 1, -1, -1)), dim=1)
-        return g(x).float()
+        return generator_output(g, masked.to(device), mask.to(device), prefill, fill_colour).float()
     return fill
+
+
+def generator_output(g: Generator, masked: torch.Tensor, mask: torch.Tensor, prefill: str = "zero",
+                     fill_colour: torch.Tensor | None = None) -> torch.Tensor:
+    """G's images for ``masked`` images (hole = 0), as training and every fill run it.
+
+    The seed's G sees the masked image and the mask. With ``fill_colour`` (PREFILL="mean") the hole
+    holds that colour. With a classical ``prefill`` (RESIDUAL_PREFILLS) G sees the prefilled image
+    and its output is a correction: prefill + 2 (G - 1/2), which a zero-initialised last layer
+    makes exactly the prefill. The prefill runs in fp32 even under autocast.
+    """
+    mask = mask.expand(len(masked), 1, -1, -1)
+    if prefill in RESIDUAL_PREFILLS:
+        with torch.no_grad(), torch.autocast(masked.device.type, enabled=False):
+            base = masked + mask * PREFILL_FILLS[prefill](masked.float(), mask.float()).to(masked.device)
+        return base + 2 * (g(torch.cat((base, mask), dim=1)).float() - 0.5)
+    if fill_colour is not None:
+        masked = masked + mask * fill_colour.to(masked.device).view(1, 3, 1, 1)
+    return g(torch.cat((masked, mask), dim=1))
+
+
+def harmonic_fill(masked: torch.Tensor, mask: torch.Tensor, sweeps: int = 50) -> torch.Tensor:
+    """The harmonic (Laplace) fill of every hole at once, on any device: each hole pixel becomes
+    the mean of its four neighbours, the known pixels fixed. OpenCV's fills work one image at a
+    time on the CPU; this one is a batch of convolutions. Solved coarse to fine: the hole is first
+    filled at half the resolution (a coarse pixel is known if any of its four is), that solution
+    upsampled as the start, then ``sweeps`` Jacobi sweeps at each level."""
+    known = 1 - mask.expand(len(masked), 1, -1, -1).to(masked.dtype)
+    return _harmonic(masked * known, known, sweeps)
+
+
+def _harmonic(values, known, sweeps):
+    h, w = values.shape[-2:]
+    if min(h, w) > 2:
+        size = ((h + 1) // 2, (w + 1) // 2)
+        weight = F.adaptive_avg_pool2d(known, size)
+        coarse_known = (weight > 0).to(values.dtype)
+        coarse = F.adaptive_avg_pool2d(values, size) / weight.clamp(min=1e-6) * coarse_known
+        start = F.interpolate(_harmonic(coarse, coarse_known, sweeps), size=(h, w), mode="bilinear",
+                              align_corners=False)
+    else:
+        start = values.sum(dim=(2, 3), keepdim=True) / known.sum(dim=(2, 3), keepdim=True).clamp(min=1)
+    hole = 1 - known
+    x = values + hole * start
+    kernel = values.new_tensor([[0, 1, 0], [1, 0, 1], [0, 1, 0]]).div(4).expand(values.shape[1], 1, 3, 3)
+    for _ in range(sweeps):
+        x = values + hole * F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), kernel, groups=values.shape[1])
+    return x
 
 
 def _per_image_fill(fill_one):
@@ -73,5 +118,8 @@ BASELINES = {  # label -> batch fill function; every one sees only the known pix
     "Telea": _per_image_fill(_telea),  # OpenCV fast marching, radius 3
     "Navier-Stokes": _per_image_fill(_navier_stokes),  # OpenCV, radius 3
     "Biharmonic": _per_image_fill(_biharmonic),  # scikit-image
+    "Harmonic": harmonic_fill,  # Laplace's equation, all images at once (the release model's prefill)
     "Mean colour": _per_image_fill(_mean_fill),  # mean colour of the image's known pixels
 }
+
+PREFILL_FILLS = {"telea": BASELINES["Telea"], "navier-stokes": BASELINES["Navier-Stokes"], "harmonic": harmonic_fill}

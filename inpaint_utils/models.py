@@ -38,7 +38,10 @@ class Generator(nn.Module):
                   self.conv7, self.deconv8, self.conv9, self.deconv10, self.deconv11, self.conv12)
         for i, layer in enumerate(layers, start=1):
             x = getattr(self, f"bn{i}")(self.relu(layer(x)))
-        return self.sig(self.conv13(x))
+        # The head stays fp32 under autocast: a bf16 sigmoid near 1/2 moves in steps of 2^-9, which
+        # rounds every correction below about 1/255 to zero. Without autocast this is the seed's line.
+        with torch.autocast(x.device.type, enabled=False):
+            return self.sig(self.conv13(x.float()))
 
 
 class Discriminator(nn.Module):

@@ -18,6 +18,10 @@ HUB_ID = "microsoft/cats_vs_dogs"
 HUB_SIZES = {"cats": 11741, "train": 9392, "validation": 1174, "test": 1175}  # the seed's printout
 SPLIT_SEED = 42  # the seed's train_test_split seed: fixes which images are train/validation/test
 SPLITS = ("train", "validation", "test")
+# What the hole holds in G's input. After "zero" (the seed's) and "mean" (GLCIC's), a classical fill
+# that G learns to correct: its output is added to the fill, and an untrained G returns the fill.
+RESIDUAL_PREFILLS = ("telea", "navier-stokes", "harmonic")
+PREFILLS = ("zero", "mean", *RESIDUAL_PREFILLS)
 
 
 @dataclass(frozen=True)
@@ -45,8 +49,16 @@ class Params:
     known_weight: float = 0.0  # reconstruction weight on the known pixels, relative to the hole's
     local_d: bool = False  # add GLCIC's local discriminator, on a crop around the hole
     local_size: int = 32  # side of the local discriminator's crop
-    prefill: str = "zero"  # the hole in G's input: "zero" (the seed's) or "mean" (training-set mean colour)
+    prefill: str = "zero"  # the hole in G's input: "zero" (the seed's), "mean" (training-set mean colour),
+    # or a classical fill that G learns to correct: "telea", "navier-stokes" or "harmonic" (see fills.py)
     g_only_epochs: int = 0  # first epochs train G alone on the reconstruction loss (GLCIC's phase 1)
+    crops: str = "fixed"  # training images: "fixed" (each row's one 64 px image, the seed's) or "stream"
+    # (a fresh random crop, scale and flip of a training image each step; see batches.py)
+    synthetic: float = 0.0  # share of each batch replaced by synthetic dead-leaves images (CROPS="stream")
+    steps_per_epoch: int | None = None  # CROPS="stream": steps between checkpoints; None: one pass's worth
+    ema_decay: float = 0.0  # EMA of G's weights, used for evaluation and export (0: off; e.g. 0.999)
+    val_every: int = 0  # steps between hole-PSNR checks on the held-out photos, saved beside the checkpoint
+    release_epochs: int = 0  # the release recipe's epochs (python -m inpaint_utils.train_release)
     ablation_epochs: int = 10  # notebook 06: epochs of each row of the ablation
     eval_masks: str = "mixed"  # notebook 06: kind of the fixed, seeded random masks it also tests on
     seed: int = 42  # seeds Python, NumPy, torch and the batch order
@@ -73,8 +85,8 @@ PARAM_NAMES = tuple(f.name.upper() for f in fields(Params))
 # Parameters that change what a checkpoint holds; resuming with other values is refused.
 TRAINING_IDENTITY = ("data", "revision", "max_images", "image_size", "hole_size", "batch_size", "lr", "seed",
                      "mask", "rec_weight", "adv_weight", "rec_loss", "known_weight", "local_d", "local_size",
-                     "prefill", "g_only_epochs")
-CHOICES = {"mask": MASK_KINDS, "eval_masks": MASK_KINDS[1:], "rec_loss": ("l1", "l2"), "prefill": ("zero", "mean")}
+                     "prefill", "g_only_epochs", "crops", "synthetic", "steps_per_epoch", "ema_decay", "amp")
+CHOICES = {"mask": MASK_KINDS, "eval_masks": MASK_KINDS[1:], "rec_loss": ("l1", "l2"), "prefill": PREFILLS, "crops": ("fixed", "stream")}
 
 
 def profile_names() -> list[str]:
@@ -114,6 +126,13 @@ def resolve_params(profile: str = "auto", overrides: dict | None = None) -> Para
                          "be at least 0, and not both 0; KNOWN_WEIGHT too must be at least 0")
     if params.g_only_epochs and not params.rec_weight:
         raise ValueError("G_ONLY_EPOCHS trains G on the reconstruction loss alone: set REC_WEIGHT > 0")
+    if not 0 <= params.synthetic <= 1 or (params.synthetic and params.crops != "stream"):
+        raise ValueError(f"SYNTHETIC is a share between 0 and 1 of each batch, and needs CROPS='stream'; "
+                         f"got {params.synthetic} with CROPS={params.crops!r}")
+    if not 0 <= params.ema_decay < 1:
+        raise ValueError(f"EMA_DECAY must be in [0, 1) (0: no EMA), got {params.ema_decay}")
+    if min(params.steps_per_epoch or 1, params.val_every + 1, params.release_epochs + 1) < 1:
+        raise ValueError("STEPS_PER_EPOCH must be at least 1; VAL_EVERY and RELEASE_EPOCHS at least 0")
     if not 8 <= params.local_size <= params.image_size:
         raise ValueError(f"LOCAL_SIZE must be between 8 and IMAGE_SIZE ({params.image_size}), got {params.local_size}")
     return params

@@ -11,15 +11,17 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn as nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
-from .checkpoints import (CHECKPOINT_FORMAT, build_networks, cpu_state, read_checkpoint, rng_state,
-                          set_rng_state)
+from .batches import CropStream
+from .checkpoints import (CHECKPOINT_FORMAT, build_networks, cpu_state, ema_generator, read_checkpoint,
+                          rng_state, set_rng_state)
 from .data import SplitImages, to_uint8
-from .fills import generator_fill, inpaint
+from .fills import generator_fill, generator_output, inpaint
 from .masks import center_mask, mask_batch
 from .models import ContextDiscriminator, Discriminator, Generator
-from .params import Params, resolve_device, seed_everything
+from .params import RESIDUAL_PREFILLS, Params, resolve_device, seed_everything
 from .paths import atomic_save, checkpoints_dir
 
 # The seed trains one model per criterion; each is applied to D's sigmoid output vs labels 1/0.
@@ -49,10 +51,16 @@ class RunResult:
     checkpoint: Path
     trained_epochs: int = 0  # epochs trained in this call (0: loaded a finished run)
     fill_colour: torch.Tensor | None = None  # the hole's value in G's input (PREFILL="mean"); None: 0
+    prefill: str = "zero"  # the run's PREFILL
+    ema: Generator | None = None  # the EMA of G's weights (EMA_DECAY > 0), which evaluation uses
 
     @property
     def label(self) -> str:
         return RUNS.get(self.run, (self.run,))[0]
+
+    def fill(self):
+        """The run's fill function: its EMA generator if it has one, else G, with its input convention."""
+        return generator_fill(self.ema or self.g, self.fill_colour, self.prefill)
 
 
 def train_run(run: str, params: Params, images: dict[str, SplitImages]) -> RunResult:
@@ -82,12 +90,16 @@ def train_gan(run: str, criterion: nn.Module, train_images: torch.Tensor, val_im
     """
     device = resolve_device(params.device)
     g, d, opt_g, opt_d = build_models(params, device)
+    ema = AveragedModel(g, multi_avg_fn=get_ema_multi_avg_fn(params.ema_decay), use_buffers=True) \
+        if params.ema_decay else None
     batch_order = torch.Generator().manual_seed(params.seed)
     mask_rng = torch.Generator(device).manual_seed(params.seed)
+    crop_rng = torch.Generator(device).manual_seed(params.seed + 2)
     fill_colour = train_images.float().mean(dim=(0, 2, 3)) / 255 if params.prefill == "mean" else None
     history = {"g_losses": [], "d_losses": [], "epoch_g": [], "epoch_d": [], "epoch_seconds": [],
                "val_samples": torch.empty(0, min(VAL_SAMPLES, len(val_images)), 3,
-                                          params.image_size, params.image_size, dtype=torch.uint8)}
+                                          params.image_size, params.image_size, dtype=torch.uint8),
+               "validation": []}
     done = 0
     state = None if params.retrain else read_checkpoint(checkpoint, run, params)
     if state is not None:
@@ -99,21 +111,32 @@ def train_gan(run: str, criterion: nn.Module, train_images: torch.Tensor, val_im
         set_rng_state(state["rng"], batch_order)
         if "mask_rng" in state:  # checkpoints from before random masks have none
             mask_rng.set_state(state["mask_rng"])
+        if "crop_rng" in state:
+            crop_rng.set_state(state["crop_rng"])
+        if ema is not None:
+            ema.load_state_dict(state["ema"])
         fill_colour = state.get("fill_colour")
         if done > epochs:
             raise ValueError(f"{checkpoint} holds {done} epochs of {run}, more than the {epochs} asked "
                              "for; ask for at least as many, or set RETRAIN=True to start over")
+    history.setdefault("validation", [])
+    finished = lambda trained: RunResult(run, g.eval(), d.eval(), history, checkpoint, trained, fill_colour,  # noqa: E731
+                                         params.prefill, ema.module.eval() if ema is not None else None)
     if done == epochs:
         print(f"{run}: loaded the finished run ({done} epochs) from {checkpoint}")
-        return RunResult(run, g.eval(), d.eval(), history, checkpoint, 0, fill_colour)
+        return finished(0)
     if done:
         print(f"{run}: resuming from epoch {done} of {epochs} ({checkpoint})")
 
     step = make_step(g, d, opt_g, opt_d, criterion, params, device, fill_colour)
     mask = center_mask(params.image_size, params.hole_size).to(device)
     images = train_images.to(device)
+    stream = CropStream(images, params.image_size, params.synthetic, crop_rng) if params.crops == "stream" else None
     val_truth = val_images[:VAL_SAMPLES].to(device).float() / 255
+    validate = Validation(params, device) if params.val_every else None
     steps = math.ceil(len(images) / params.batch_size)
+    if stream is not None and params.steps_per_epoch:
+        steps = params.steps_per_epoch
     bar = tqdm(total=(epochs - done) * steps, desc=run, unit="step", mininterval=2)  # off: TQDM_DISABLE=1
     try:
         for epoch in range(done, epochs):
@@ -121,13 +144,19 @@ def train_gan(run: str, criterion: nn.Module, train_images: torch.Tensor, val_im
             d.train()
             start = time.perf_counter()
             losses = torch.zeros(steps, 2, device=device)
-            order = torch.randperm(len(images), generator=batch_order).to(device)
-            for i, batch in enumerate(order.split(params.batch_size)):
+            batches = [params.batch_size] * steps if stream else \
+                torch.randperm(len(images), generator=batch_order).to(device).split(params.batch_size)
+            for i, batch in enumerate(batches):
+                truth = stream(batch) if stream else images[batch].float().div_(255)
                 masks = mask if params.mask == "center" else mask_batch(
-                    params.mask, len(batch), params.image_size, params.hole_size, mask_rng, device)
-                losses[i] = torch.stack(step(images[batch].float().div_(255), masks,
-                                             adversarial=epoch >= params.g_only_epochs))
+                    params.mask, len(truth), params.image_size, params.hole_size, mask_rng, device)
+                losses[i] = torch.stack(step(truth, masks, adversarial=epoch >= params.g_only_epochs))
+                if ema is not None:
+                    ema.update_parameters(g)
                 bar.update()
+                if validate and (epoch * steps + i + 1) % params.val_every == 0:
+                    history["validation"].append(validate(epoch * steps + i + 1, ema.module if ema else g,
+                                                          fill_colour))
                 if (i + 1) % LOG_EVERY == 0:
                     d_now, g_now = losses[i].tolist()
                     _check_finite(losses[: i + 1], run, epoch, checkpoint)
@@ -139,7 +168,8 @@ def train_gan(run: str, criterion: nn.Module, train_images: torch.Tensor, val_im
             history["epoch_d"].append(losses[:, 0].mean().item())
             history["epoch_g"].append(losses[:, 1].mean().item())
             history["epoch_seconds"].append(time.perf_counter() - start)
-            history["val_samples"] = torch.cat([history["val_samples"], _inpaint_samples(g, val_truth, mask, fill_colour)[None]])
+            history["val_samples"] = torch.cat([history["val_samples"], _inpaint_samples(
+                ema.module if ema else g, val_truth, mask, fill_colour, params.prefill)[None]])
             tqdm.write(f"Epoch [{epoch + 1}/{epochs}], Step [{steps}/{steps}], "
                        f"Discriminator Loss: {history['epoch_d'][-1]:.4f}, "
                        f"Generator Loss: {history['epoch_g'][-1]:.4f} ({history['epoch_seconds'][-1]:.1f} s)")
@@ -149,24 +179,28 @@ def train_gan(run: str, criterion: nn.Module, train_images: torch.Tensor, val_im
                 "generator": cpu_state(g), "discriminator": cpu_state(d),
                 "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
                 "history": history, "rng": rng_state(batch_order), "mask_rng": mask_rng.get_state(),
-                "fill_colour": fill_colour}, checkpoint)
+                "crop_rng": crop_rng.get_state(), "fill_colour": fill_colour,
+                **({"ema": cpu_state(ema)} if ema is not None else {})}, checkpoint)
     except KeyboardInterrupt:
         tqdm.write(f"{run}: interrupted; {len(history['epoch_d'])} complete epoch(s) are saved in "
                    f"{checkpoint}. Run again to resume.")
         raise
     finally:
         bar.close()
-    return RunResult(run, g.eval(), d.eval(), history, checkpoint, epochs - done, fill_colour)
+    return finished(epochs - done)
 
 
 def build_models(params: Params, device: torch.device):
     """The seed's G and D, initialised from ``params.seed``, and their Adam optimisers, with
     the memory-format and fused-Adam options applied. G's batch norms get SEED_BN_MOMENTUM."""
-    if params.amp and device.type == "cpu":
-        warnings.warn("AMP=True on a CPU: bf16 autocast is emulated on most CPUs and can be many times "
-                      "slower than float32 (16 s a step against 0.6 s on the 2-core CI machine)", stacklevel=3)
+    if params.amp and device.type == "cpu" and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        warnings.warn("AMP=True on a CPU without bf16 instructions (AVX512_BF16 or AMX): bf16 autocast is "
+                      "emulated there and can be many times slower than float32", stacklevel=3)
     seed_everything(params.seed)
     g = Generator().to(device)
+    if params.prefill in RESIDUAL_PREFILLS:  # G starts as the identity on its prefill: no correction
+        nn.init.zeros_(g.conv13.weight)
+        nn.init.zeros_(g.conv13.bias)
     d = (ContextDiscriminator(params.local_size) if params.local_d else Discriminator()).to(device)
     for m in g.modules():
         if isinstance(m, nn.BatchNorm2d):
@@ -186,7 +220,7 @@ def make_step(g, d, opt_g, opt_d, criterion, params: Params, device: torch.devic
     on the reconstruction loss (GLCIC's first phase)."""
     g_run, d_run = (torch.compile(g), torch.compile(d)) if params.compile else (g, d)
     loss = GeneratorLoss(params.rec_weight, params.adv_weight, params.rec_loss, params.known_weight,
-                         None if fill_colour is None else fill_colour.to(device).view(1, 3, 1, 1))
+                         None if fill_colour is None else fill_colour.to(device).view(1, 3, 1, 1), params.prefill)
 
     def autocast():
         return torch.autocast(device.type, dtype=torch.bfloat16, enabled=params.amp)
@@ -210,6 +244,7 @@ class GeneratorLoss:
     rec_loss: str = "l1"
     known_weight: float = 0.0
     fill_colour: torch.Tensor | None = None  # (1, 3, 1, 1): the hole's value in G's input; None: 0
+    prefill: str = "zero"  # PREFILL: a classical one makes G's output a correction of it
 
 
 def _train_step(g, d, opt_g, opt_d, criterion, truth, mask, autocast, loss=GeneratorLoss()):
@@ -218,9 +253,8 @@ def _train_step(g, d, opt_g, opt_d, criterion, truth, mask, autocast, loss=Gener
     n = truth.shape[0]
     real, fake = truth.new_ones(n), truth.new_zeros(n)
     masked = (1 - mask) * truth
-    g_input = masked if loss.fill_colour is None else masked + mask * loss.fill_colour
     with autocast():
-        generated = g(torch.cat((g_input, mask.expand(n, 1, -1, -1)), dim=1))
+        generated = generator_output(g, masked, mask, loss.prefill, loss.fill_colour)
     inpainted = generated.float() * mask + masked
     g_terms, finite = [], torch.isfinite(generated).all()
     d_loss = truth.new_zeros(())
@@ -284,11 +318,34 @@ def _check_finite(losses, run, epoch, checkpoint):
 
 
 @torch.no_grad()
-def _inpaint_samples(g, truth, mask, fill_colour=None) -> torch.Tensor:
+def _inpaint_samples(g, truth, mask, fill_colour=None, prefill="zero") -> torch.Tensor:
     was_training = g.training
-    out = inpaint(generator_fill(g, fill_colour), truth, mask)
+    out = inpaint(generator_fill(g, fill_colour, prefill), truth, mask)
     g.train(was_training)
     return to_uint8(out).cpu()
+
+
+class Validation:
+    """Hole PSNR of G on the held-out photos (centre and random masks) during training, to see
+    whether a run still improves. For watching only: no run is stopped or chosen by it."""
+
+    def __init__(self, params: Params, device):
+        from .data import heldout_images
+        from .evaluation import evaluate
+
+        self.evaluate, self.device, self.prefill = evaluate, device, params.prefill
+        self.images = heldout_images(image_size=params.image_size)
+        self.masks = {"centre": center_mask(params.image_size, params.hole_size), "random": mask_batch(
+            "mixed", len(self.images), params.image_size, params.hole_size, torch.Generator().manual_seed(params.seed + 1))}
+
+    def __call__(self, step: int, g: Generator, fill_colour) -> dict:
+        was_training = g.training
+        fill = generator_fill(g, fill_colour, self.prefill)
+        row = {"step": step, **{f"{name}: hole PSNR (dB)": self.evaluate(fill, self.images, m, device=self.device)[
+            "hole_psnr"].mean().item() for name, m in self.masks.items()}}
+        g.train(was_training)
+        tqdm.write(f"step {step}: held-out hole PSNR " + ", ".join(f"{v:.2f}" for k, v in row.items() if k != "step"))
+        return row
 
 
 def training_summary(results: dict[str, RunResult]) -> pd.DataFrame:
@@ -319,5 +376,7 @@ def load_run(run: str, path: Path, params: Params, maker: str, device=None) -> R
                            f"{state['epochs']}: rerun {maker} to finish it")
     device = device or resolve_device(params.device)
     g, d = build_networks(state, path)
+    ema = ema_generator(state)
     return RunResult(run, g.to(device), d.to(device), state["history"], Path(path),
-                     fill_colour=state.get("fill_colour"))
+                     fill_colour=state.get("fill_colour"), prefill=state["params"].get("prefill", "zero"),
+                     ema=ema.to(device) if ema is not None else None)

@@ -1,0 +1,56 @@
+"""Train the release model and export it with its card: the command behind models/release/.
+
+    python -m inpaint_utils.train_release                  # train (or resume), then export
+    python -m inpaint_utils.train_release --export-only    # export the latest checkpoint as it is
+    python -m inpaint_utils.train_release --check          # re-evaluate the shipped model against its card
+
+Training is resumable: interrupt it at any time and run the command again; each epoch
+(STEPS_PER_EPOCH steps) is checkpointed in checkpoints/<run>/release.pt. ``--export-only`` exports
+whatever epochs are done, and the card records how many steps that was.
+"""
+
+import argparse
+import sys
+
+from .params import resolve_params
+from .paths import checkpoints_dir
+from .release import RELEASE_DIR, check_release, export_release, train_release
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m inpaint_utils.train_release", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", default="release", help="the recipe's profile (default: release)")
+    parser.add_argument("--set", metavar="NAME=VALUE", action="append", default=[],
+                        help="override a parameter, e.g. --set RELEASE_EPOCHS=40 (VALUE read as YAML)")
+    parser.add_argument("--export-only", action="store_true", help="export the latest checkpoint without training")
+    parser.add_argument("--check", action="store_true", help="re-evaluate the shipped model against its card")
+    parser.add_argument("--output", default=str(RELEASE_DIR), help="where the model and its card go")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    import yaml
+
+    args = parse_args(argv)
+    if args.check:
+        print(check_release().to_string())
+        print("the release model matches its card")
+        return 0
+    overrides = {}
+    for pair in args.set:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            print(f"error: --set takes NAME=VALUE, got {pair!r}", file=sys.stderr)
+            return 2
+        overrides[name.strip().upper()] = yaml.safe_load(value)
+    params = resolve_params(args.profile, overrides)
+    if not args.export_only:
+        train_release(params)
+    card = export_release(checkpoints_dir(params) / "release.pt", __import__("pathlib").Path(args.output))
+    print(f"exported {card['training']['steps']} steps to {args.output} (sha256 {card['sha256'][:12]}…)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
