@@ -27,7 +27,7 @@ from .data import SAMPLE_PHOTOS, heldout_images, load_images
 from .fills import generator_fill
 from .models import Generator
 from .params import Params, resolve_params
-from .paths import ROOT, atomic_save, atomic_write_text, checkpoints_dir
+from .paths import ROOT, atomic_save, atomic_write, atomic_write_text, checkpoints_dir
 from .training import RunResult, train_gan
 
 RELEASE_DIR = ROOT / "models" / "release"
@@ -88,7 +88,26 @@ def export_release(checkpoint: Path, out_dir: Path = RELEASE_DIR) -> dict:
     }
     atomic_write_text(out_dir / CARD_JSON, json.dumps(card, indent=1) + "\n")
     atomic_write_text(out_dir / CARD_MD, model_card_markdown(card))
+    if card["training"]["validation"]:
+        save_validation_curve(card["training"]["validation"], out_dir / "validation.png")
     return card
+
+
+def save_validation_curve(rows: list[dict], path: Path) -> None:
+    """Held-out hole PSNR against training steps: whether the run was still improving."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    curve = pd.DataFrame(rows).set_index("step")
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    curve.plot(ax=ax, marker=".")
+    ax.set(xlabel="training step", ylabel="held-out hole PSNR (dB)", title="Release model during training (EMA)")
+    ax.grid(alpha=0.3)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+    atomic_write(path, lambda f: f.write(buffer.getvalue()))
 
 
 def load_release(path: Path | None = None, device="cpu", check: bool = True) -> ReleaseModel:
@@ -176,7 +195,8 @@ training images, so the held-out photos (other photos, other sources) are the ho
 **Training.** {training['steps']} steps ({training['epochs']} epochs of checkpoints) in
 {training['hours']} h on {card['machine']['processor']} ({card['machine']['threads']} threads),
 torch {card['machine']['torch']}, git commit `{card['git commit']}`.
-Command: `python -m inpaint_utils.train_release`.
+Command: `python -m inpaint_utils.train_release`. Held-out hole PSNR during training:
+`validation.png` beside this card.
 
 **Limits.** Trained offline on crops of a handful of photos: it has seen little variety, fills
 64x64 crops only, and is a research artefact, not a product.
