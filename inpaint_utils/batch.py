@@ -93,7 +93,7 @@ def plan_jobs(image: Path, mask: Path | None, output: Path, settings: Settings, 
         try:
             photo_format, photo_notes = _check(photo_path, mask_path, settings)
         except (OSError, ValueError) as e:
-            problems.append(f"{photo_path.name}: {e}")
+            problems.append(str(e) if str(e).startswith(str(photo_path)) else f"{photo_path.name}: {e}")
             continue
         out_format = SUFFIX_FORMATS.get(output.suffix.lower(), "PNG") if to_file else output_format(photo_format, fmt)
         if out_format == "JPEG":
@@ -113,7 +113,8 @@ def _check(photo_path: Path, mask_path: Path | None, settings: Settings) -> tupl
     """The photo's format and notes, after decoding it and its mask and checking the mask leaves
     pixels to fill from after dilation."""
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("always", UserWarning)  # the library's notes, not Python's own
         photo = read_photo(photo_path, alpha=settings.alpha, max_pixels=settings.max_pixels)
         height, width = photo.pixels.shape[:2]
         mask = box_mask(settings.box, (width, height)) if settings.box else \
@@ -139,7 +140,7 @@ def _output_problems(image, mask, output, folder, to_file) -> list[str]:
         return [f"--output {output}: {existing} is not a folder"]
     inputs = [p for p in (image, mask) if p is not None and p.is_dir()]
     if not to_file and folder.exists() and any(os.path.samefile(folder, p) for p in inputs):
-        return [f"--output {output} is a folder of inputs: results there would be read as photos on the next run; "
+        return [f"--output {output} is a folder of inputs: results there would be read as inputs on the next run; "
                 "give another folder"]
     return []
 
@@ -197,7 +198,8 @@ def run_job(job: Job, remover, settings: Settings) -> list[str]:
         mask = box_mask(settings.box, (width, height)) if settings.box else \
             read_mask(job.mask, (width, height), settings.max_pixels)
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("always", UserWarning)
         result = remove_object(photo.pixels, mask, remover, dilate=settings.dilate, margin=settings.margin,
                                feather=settings.feather, blend=settings.blend) if mask.any() else photo.pixels
     alpha = photo.alpha

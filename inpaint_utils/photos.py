@@ -64,25 +64,33 @@ def open_photo(path, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
             image = Image.open(path)
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
             raise PhotoError(f"{path} is not a readable image ({e})") from e
-        width, height = image.size
-        if width * height > max_pixels:
-            raise PhotoError(f"{path} is {width}x{height} ({width * height / 1e6:.0f} MP), more than the limit of "
-                             f"{max_pixels / 1e6:g} MP that guards against decompression bombs; if the photo is "
-                             f"genuine, raise the limit (--max-pixels {width * height})")
-        if image.format in ("GIF", "PNG", "WEBP") and getattr(image, "is_animated", False):
-            raise PhotoError(f"{path} is animated ({image.n_frames} frames): save the frame to edit as a still "
-                             "image")
         try:
+            _check_header(image, path, max_pixels)
             image.load()
         except (OSError, SyntaxError, ValueError, EOFError) as e:
-            raise PhotoError(f"{path} is not a readable image ({e})") from e
+            image.close()
+            raise e if isinstance(e, PhotoError) else PhotoError(f"{path} is not a readable image ({e})") from e
     return image
+
+
+def _check_header(image: Image.Image, path: Path, max_pixels: int) -> None:
+    width, height = image.size
+    if width * height > max_pixels:
+        raise PhotoError(f"{path} is {width}x{height} ({width * height / 1e6:.0f} MP), more than the limit of "
+                         f"{max_pixels / 1e6:g} MP that guards against decompression bombs; if the photo is "
+                         f"genuine, raise the limit (--max-pixels {width * height})")
+    if image.format in ("GIF", "PNG", "WEBP") and getattr(image, "is_animated", False):
+        raise PhotoError(f"{path} is animated ({image.n_frames} frames): save the frame to edit as a still image")
 
 
 def read_photo(path, *, alpha: str = "keep", max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
     """The photo at ``path`` upright in 8-bit RGB, with what its output should carry.
     ``alpha="keep"`` keeps its transparency beside the pixels; ``"flatten"`` puts it on white."""
-    image = open_photo(path, max_pixels)
+    with open_photo(path, max_pixels) as image:  # closed after: an animation format keeps its file open
+        return _photo(image, path, alpha)
+
+
+def _photo(image: Image.Image, path, alpha: str) -> Photo:
     fmt = "JPEG" if image.format == "MPO" else image.format  # MPO: a camera's JPEG with a preview
     options, notes = _metadata(image, fmt)
     ImageOps.exif_transpose(image, in_place=True)
@@ -115,7 +123,11 @@ def read_mask(path, size: tuple[int, int], max_pixels: int = DEFAULT_MAX_PIXELS)
     grayscale or RGB, or the alpha of a mask with transparency (palette transparency included).
     ``size`` is the photo's (width, height); another size is an error, not a resize: a stretched
     mask would remove the wrong pixels."""
-    image = open_photo(path, max_pixels)
+    with open_photo(path, max_pixels) as image:
+        return _mask(image, path, size)
+
+
+def _mask(image: Image.Image, path, size: tuple[int, int]) -> np.ndarray:
     ImageOps.exif_transpose(image, in_place=True)
     if image.size != tuple(size):
         raise PhotoError(f"mask {path} is {image.size[0]}x{image.size[1]} but its image is {size[0]}x{size[1]} "

@@ -128,7 +128,7 @@ def make_remover(method: str = "gan", checkpoint=None, device="cpu") -> Remover:
         raise
     except Exception as e:  # torch's unpickler and a foreign dict raise many kinds
         cause = e.__cause__ or e
-        detail = (str(cause).strip().splitlines() or [""])[0][:200]
+        detail = (str(cause).strip().splitlines() or [""])[0].split(". ")[0][:160]
         if "Weights only load failed" in detail:  # torch's advice to unpickle unsafely is not for users
             detail = "not a file of tensors that torch.load can read safely"
         raise ValueError(str(e) if cause is e and "is not a checkpoint" in detail else

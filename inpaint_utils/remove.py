@@ -134,7 +134,8 @@ def main(argv=None) -> int:
             return fail(f"{job.output} could not be written ({reason}); written: {written}; not written: "
                         f"{', '.join(j.output.name for j in jobs[len(done):])}", code=1)
         done.append(job)
-    print(f"{len(jobs)} photo(s) written to {folder} with {remover.name}")
+    where = args.output if jobs[0].output == args.output else folder
+    print(f"{len(jobs)} photo(s) written to {where} with {remover.name}")
     return 0
 
 

@@ -40,6 +40,13 @@ def save(path, pixels, **options):
     return path
 
 
+def opened(path):
+    """The image at ``path``, decoded: loading closes the file of a still image."""
+    image = Image.open(path)
+    image.load()
+    return image
+
+
 def listing(folder):
     """Every file under ``folder`` with its md5: equal before and after means nothing was touched."""
     return {str(p.relative_to(folder)): hashlib.md5(p.read_bytes()).hexdigest()
@@ -127,7 +134,7 @@ def test_a_16_bit_mask_is_scaled_not_clipped(tmp_path):
     mask = np.full((40, 50), 300, np.uint16)  # black to the eye
     mask[10:20, 15:30] = 65535
     save(tmp_path / "mask.png", mask)
-    assert Image.open(tmp_path / "mask.png").mode.startswith("I;16")
+    assert opened(tmp_path / "mask.png").mode.startswith("I;16")
     assert np.array_equal(iu.read_mask(tmp_path / "mask.png", (50, 40)), hole() > 0)
 
 
@@ -140,7 +147,7 @@ def test_a_float_tiff_photo_is_scaled_by_its_range(tmp_path, capsys):
     mask = save(tmp_path / "mask.png", hole())
     code, _, err = run(capsys, "--image", tmp_path / "a.tif", "--mask", mask, "--output", tmp_path / "out", "--method", "telea")
     assert code == 0 and "scaled to 8 bits" in err
-    out = np.asarray(Image.open(tmp_path / "out" / "a.tif"))
+    out = np.asarray(opened(tmp_path / "out" / "a.tif"))
     assert out.mean() > 60 and outside_equal(out, read.pixels, hole())
 
 
@@ -275,13 +282,13 @@ def test_transparency_is_kept_or_flattened_and_said(tmp_path, capsys):
     rgba = np.dstack([photo(), np.tile(np.linspace(0, 255, 50, dtype=np.uint8), (40, 1))])
     cat, mask = save(tmp_path / "cat.png", rgba), save(tmp_path / "mask.png", hole())
     code, _, err = run(capsys, "--image", cat, "--mask", mask, "--output", tmp_path / "keep", "--method", "telea")
-    kept = np.asarray(Image.open(tmp_path / "keep" / "cat.png"))
+    kept = np.asarray(opened(tmp_path / "keep" / "cat.png"))
     assert code == 0 and "its transparency is kept" in err
     assert kept.shape == (40, 50, 4) and np.array_equal(kept[..., 3], rgba[..., 3])
     assert outside_equal(kept[..., :3], rgba[..., :3], hole())
     code, _, err = run(capsys, "--image", cat, "--mask", mask, "--output", tmp_path / "flat", "--method", "telea",
                        "--alpha", "flatten")
-    assert code == 0 and "put on white" in err and Image.open(tmp_path / "flat" / "cat.png").mode == "RGB"
+    assert code == 0 and "put on white" in err and opened(tmp_path / "flat" / "cat.png").mode == "RGB"
 
 
 def test_palette_transparency_of_a_photo_is_kept(tmp_path, capsys):
@@ -289,9 +296,9 @@ def test_palette_transparency_of_a_photo_is_kept(tmp_path, capsys):
     image.save(tmp_path / "cat.png", transparency=0)
     code, _, err = run(capsys, "--image", tmp_path / "cat.png", "--box", "10,10,20,20", "--output", tmp_path / "out",
                        "--method", "telea")
-    out = Image.open(tmp_path / "out" / "cat.png")
+    out = opened(tmp_path / "out" / "cat.png")
     assert code == 0 and out.mode == "RGBA" and "transparency is kept" in err
-    assert np.array_equal(np.asarray(out)[..., 3], np.asarray(Image.open(tmp_path / "cat.png").convert("RGBA"))[..., 3])
+    assert np.array_equal(np.asarray(out)[..., 3], np.asarray(opened(tmp_path / "cat.png").convert("RGBA"))[..., 3])
 
 
 def test_icc_profile_and_exif_are_kept_less_the_orientation(tmp_path, capsys):
@@ -303,8 +310,7 @@ def test_icc_profile_and_exif_are_kept_less_the_orientation(tmp_path, capsys):
     exif.get_ifd(0x8769)[0x9003] = "2024:01:01 10:00:00"
     cat = save(tmp_path / "cat.png", photo(), icc_profile=icc, exif=exif)
     code, _, _ = run(capsys, "--image", cat, "--box", "5,5,15,15", "--output", tmp_path / "out", "--method", "telea")
-    out = Image.open(tmp_path / "out" / "cat.png")
-    out.load()
+    out = opened(tmp_path / "out" / "cat.png")
     assert code == 0 and out.size == (40, 50) and out.info["icc_profile"] == icc
     assert 0x0112 not in out.getexif() and out.getexif()[0x010F] == "Canon"
     assert out.getexif().get_ifd(0x8769)[0x9003] == "2024:01:01 10:00:00"
@@ -317,7 +323,7 @@ def test_outputs_keep_a_lossless_format_or_are_png(tmp_path, capsys, fmt, name, 
     code, _, _ = run(capsys, "--image", tmp_path / "a.tif", "--box", "5,5,15,15", "--output", tmp_path / "out",
                      "--method", "telea", "--format", fmt)
     assert code == 0 and [p.name for p in (tmp_path / "out").iterdir()] == [name]
-    assert outside_equal(np.asarray(Image.open(tmp_path / "out" / name)), image, box_hole(5, 5, 15, 15))
+    assert outside_equal(np.asarray(opened(tmp_path / "out" / name)), image, box_hole(5, 5, 15, 15))
 
 
 def box_hole(x0, y0, x1, y1, height=40, width=50):
@@ -331,13 +337,14 @@ def test_a_jpeg_stays_jpeg_only_when_asked_and_says_so(tmp_path, capsys):
     code, _, err = run(capsys, "--image", tmp_path / "a.jpg", "--box", "5,5,15,15", "--output", tmp_path / "out",
                        "--method", "telea", "--format", "same")
     assert code == 0 and "written as JPEG" in err
-    assert Image.open(tmp_path / "out" / "a.jpg").format == "JPEG"
+    assert opened(tmp_path / "out" / "a.jpg").format == "JPEG"
 
 
 def test_an_output_named_like_a_file_is_that_file(tmp_path, same, capsys):
     cat = same / "cat.png"
-    code, _, _ = run(capsys, "--image", cat, "--box", "5,5,15,15", "--output", tmp_path / "result.png", "--method", "telea")
-    assert code == 0 and (tmp_path / "result.png").is_file()
+    code, out, _ = run(capsys, "--image", cat, "--box", "5,5,15,15", "--output", tmp_path / "result.png",
+                       "--method", "telea")
+    assert code == 0 and (tmp_path / "result.png").is_file() and f"written to {tmp_path / 'result.png'}" in out
     code, _, err = run(capsys, "--image", same, "--mask", same, "--output", tmp_path / "all.png", "--method", "telea")
     assert code == 2 and "names a file, but --image is a folder" in err and not (tmp_path / "all.png").exists()
 
@@ -347,7 +354,7 @@ def test_a_box_with_negative_numbers_parses_and_is_clipped(tmp_path, capsys):
     cat = save(tmp_path / "cat.png", image)
     code, _, err = run(capsys, "--image", cat, "--box", "-10,0,20,20", "--output", tmp_path / "out", "--method", "telea")
     assert code == 0 and "box -10,0,20,20 reaches past the 50x40 image: clipped to 0,0,20,20" in err
-    assert outside_equal(np.asarray(Image.open(tmp_path / "out" / "cat.png")), image, box_hole(0, 0, 20, 20))
+    assert outside_equal(np.asarray(opened(tmp_path / "out" / "cat.png")), image, box_hole(0, 0, 20, 20))
     code, _, err = run(capsys, "--image", cat, "--box", "-30,-30,-20,-20", "--output", tmp_path / "o2", "--method", "telea")
     assert code == 2 and "is outside the 50x40 image" in err
 
@@ -364,8 +371,8 @@ def test_macos_sidecars_are_ignored_and_animated_images_refused_by_name(same, tm
     code, _, err = run(capsys, "--image", same, "--mask", same, "--output", tmp_path / "o2", "--method", "telea")
     assert code == 2 and "anim.gif is animated (3 frames)" in err and not (tmp_path / "o2").exists()
     (same / "anim.gif").unlink()
-    code, out, _ = run(capsys, "--image", same, "--mask", same, "--output", tmp_path / "o3", "--method", "telea")
-    assert code == 0 and (tmp_path / "o3" / "still.png").exists()
+    code, out, err = run(capsys, "--image", same, "--mask", same, "--output", tmp_path / "o3", "--method", "telea")
+    assert code == 0 and (tmp_path / "o3" / "still.png").exists() and "unclosed file" not in err
 
 
 def test_classical_methods_raise_no_torch_warning(same, tmp_path, capsys):
