@@ -240,7 +240,8 @@ def remove_leftovers(folder: Path) -> list[Path]:
     removed = []
     for path in Path(folder).iterdir():
         match = LEFTOVER.fullmatch(path.name)
-        if match and path.is_file() and not _running(int(match.group(2))):
+        ours = match and Path(match.group(1)).suffix.lower() in SUFFIX_FORMATS  # .cat.png.123.tmp
+        if ours and path.is_file() and not _running(int(match.group(2))):
             path.unlink(missing_ok=True)
             removed.append(path)
     return removed

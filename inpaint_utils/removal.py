@@ -9,6 +9,7 @@ dilated mask stays bit-identical. Classical methods fill each crop at full size.
 """
 
 import math
+import numbers
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,11 +37,11 @@ BATCH = 256  # model inputs per forward pass: bounds memory on a mask of thousan
 def check_options(dilate: int = 5, margin: float = 1.0, feather: int = 0) -> None:
     """Refuse settings that would crash, hang or quietly leave the object in place."""
     problems = []
-    if not (isinstance(dilate, int) and 0 <= dilate <= MAX_DILATE):
+    if not (isinstance(dilate, numbers.Integral) and 0 <= dilate <= MAX_DILATE):
         problems.append(f"--dilate {dilate}: give whole pixels from 0 to {MAX_DILATE}")
     if not (math.isfinite(margin) and 0 <= margin <= MAX_MARGIN):
         problems.append(f"--margin {margin}: give a number from 0 to {MAX_MARGIN:g} (times the hole's size)")
-    if not (isinstance(feather, int) and feather >= 0):
+    if not (isinstance(feather, numbers.Integral) and feather >= 0):
         problems.append(f"--feather {feather}: give whole pixels, 0 or more")
     elif not problems and feather > dilate:
         problems.append(f"--feather {feather} is wider than --dilate {dilate}: the object's own edge would be "

@@ -13,8 +13,9 @@ Nothing is written until every photo, mask and setting has been checked. Outputs
 ``<output>/<name>.<ext>``: PNG, TIFF, BMP and WebP photos keep their format, JPEG and GIF ones
 become PNG (--format), so no pixel outside the mask changes; ICC profile and EXIF are kept.
 Photos that would share an output name keep their whole names (``cat.jpg.png``, ``cat.png.png``).
-An input is never replaced; an existing result only with --overwrite. An --output ending in
-.png, .jpg, .tif, .webp or .bmp names the result of a single photo.
+An input is never replaced, and the photos' or masks' folder is no --output; an existing result
+is replaced only with --overwrite. An --output ending in .png, .jpg, .tif, .webp or .bmp names
+the result of a single photo.
 """
 
 import argparse

@@ -160,6 +160,7 @@ def test_a_mask_that_leaves_nothing_to_fill_refuses_the_whole_folder(tmp_path, c
     save(photos / "a.png", photo())
     if case == "tiny photo":
         save(photos / "b.png", photo(2, 2))
+        save(photos / "c.png", photo(1, 1))
         args = ["--box", "0,0,1,1"]
     elif case == "whole box":
         args = ["--box", "0,0,50,40"]
@@ -198,7 +199,7 @@ def test_a_feather_no_wider_than_the_dilation_replaces_every_pixel_of_the_object
     mask = np.zeros((80, 90), bool)
     mask[30:50, 40:60] = True
     pasted = iu.remove_object(image, mask, iu.make_remover("telea"), dilate=5)
-    feathered = iu.remove_object(image, mask, iu.make_remover("telea"), dilate=5, feather=5)
+    feathered = iu.remove_object(image, mask, iu.make_remover("telea"), dilate=np.int64(5), feather=5)
     assert np.array_equal(feathered[mask], pasted[mask])
 
 
@@ -421,10 +422,11 @@ def test_leftovers_of_a_killed_run_are_removed_on_the_next(same, tmp_path, capsy
     out = tmp_path / "out"
     out.mkdir()
     (out / ".cat.png.999999999.tmp").write_bytes(b"half a png")
+    (out / ".notes.txt.999999999.tmp").write_text("another program's")
     (out / "notes.txt").write_text("mine")
     code, _, err = run(capsys, "--image", same, "--mask", same, "--output", out, "--method", "telea")
     assert code == 0 and "deleted 1 temporary file(s)" in err
-    assert sorted(p.name for p in out.iterdir()) == ["cat.png", "dog.png", "notes.txt"]
+    assert sorted(p.name for p in out.iterdir()) == [".notes.txt.999999999.tmp", "cat.png", "dog.png", "notes.txt"]
 
 
 def test_photo_errors_are_errors_not_tracebacks(tmp_path):
