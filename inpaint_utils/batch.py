@@ -58,8 +58,8 @@ def find_inputs(image: Path, mask: Path | None) -> tuple[list[tuple[Path, Path |
                       and not p.name.startswith(".") and p.is_file())
 
     photos = listing(image) if image.is_dir() else [image]
-    if mask is None or not mask.is_dir():
-        return [(p, mask) for p in photos], []
+    if mask is None or not mask.is_dir():  # one mask for every photo, and not a photo itself
+        return [(p, mask) for p in photos if mask is None or p.resolve() != mask.resolve()], []
     masks = listing(mask)
     if mask.resolve() == image.resolve():  # photos and masks in one folder: masks are the *_mask files
         masks = [m for m in masks if "_mask" in m.stem]
@@ -73,7 +73,7 @@ def find_inputs(image: Path, mask: Path | None) -> tuple[list[tuple[Path, Path |
 
 
 def plan_jobs(image: Path, mask: Path | None, output: Path, settings: Settings, *, fmt: str = "auto",
-         overwrite: bool = False) -> tuple[list[Job], list[str]]:
+              overwrite: bool = False) -> tuple[list[Job], list[str]]:
     """The jobs of a run and notes to show first, after checking every photo, mask and output;
     ``Refused`` lists every problem found. Photos are decoded here one at a time and dropped."""
     if not image.exists():

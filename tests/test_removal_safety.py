@@ -120,6 +120,12 @@ def test_photos_that_differ_only_by_extension_get_two_outputs(same, tmp_path, ca
     assert sorted(p.name for p in (tmp_path / "out2").iterdir()) == ["cat.png", "dog.jpg.png", "dog.png.png"]
 
 
+def test_a_mask_file_among_the_photos_is_not_a_photo(same, tmp_path, capsys):
+    code, out, _ = run(capsys, "--image", same, "--mask", same / "cat_mask.png", "--output", tmp_path / "out",
+                       "--method", "telea")
+    assert code == 0 and sorted(p.name for p in (tmp_path / "out").iterdir()) == ["cat.png", "dog.png", "dog_mask.png"]
+
+
 def test_an_earlier_result_is_replaced_only_with_overwrite(tmp_path, capsys):
     cat, mask = save(tmp_path / "cat.png", photo()), save(tmp_path / "mask.png", hole())
     args = ["--image", cat, "--mask", mask, "--output", tmp_path / "out", "--method", "telea"]
