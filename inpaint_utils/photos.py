@@ -222,7 +222,8 @@ def save_photo(path, pixels: np.ndarray, alpha: np.ndarray | None, fmt: str, opt
 def write_atomically(path: Path, write) -> None:
     """``write(binary file)`` into ``.<name>.<pid>.tmp`` beside ``path``, flushed, then renamed
     over ``path``: a reader sees no file or a whole one. A kill -9 leaves the temporary file,
-    which ``remove_leftovers`` deletes on the next run."""
+    which ``remove_leftovers`` deletes on the next run. (``paths.atomic_write`` names files the
+    same way but checks the folder on each write, with advice meant for the project's outputs.)"""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as f:
