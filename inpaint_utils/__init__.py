@@ -4,7 +4,9 @@ The notebooks' API: ``import inpaint_utils as iu``. Each concept has its own mod
 flow one way, from the bottom of this list to the top:
 
 - ``remove``       the object-removal command: ``python -m inpaint_utils.remove --help``
+- ``batch``        the command's work: photos paired with masks and outputs, all checked before writing
 - ``removal``      object removal on a photo of any size, a crop per hole (notebook 07)
+- ``photos``       users' photos read as a photographer's files, written back with their metadata
 - ``ablation``     the seed's next steps as options, trained and measured row by row (notebook 06)
 - ``figures``      every figure of the report, saved under figures/<run>/
 - ``evaluation``   metrics on a whole split, every method on the same images, results tables
@@ -42,7 +44,9 @@ from .masks import MASK_KINDS, center_mask, check_mask, mask_batch  # noqa: E402
 from .models import ContextDiscriminator, Discriminator, Generator, count_parameters, hole_crops, layer_table  # noqa: E402
 from .params import (HUB_ID, PARAM_NAMES, Params, notebook_params, profile_names,  # noqa: E402
                      resolve_device, resolve_params, seed_everything)
-from .removal import box_mask, make_remover, read_image, read_mask, remove_object  # noqa: E402
+from .photos import DEFAULT_MAX_PIXELS, Photo, PhotoError, read_image, read_mask, read_photo, save_photo  # noqa: E402
+from .removal import box_mask, check_options, default_checkpoint, make_remover, remove_object  # noqa: E402
+from .batch import Refused, Settings, find_inputs, plan_jobs, prepare_output, run_job  # noqa: E402
 from .paths import (NOTEBOOKS_DIR, ROOT, atomic_write, atomic_write_text, checkpoints_dir, figures_dir, output_root,  # noqa: E402
                     reports_dir, writable_dir)
 from .training import (CRITERIA, RUNS, RunResult, build_models, load_trained,  # noqa: E402

@@ -1,70 +1,93 @@
 """Object removal on a photo of any size, with a 64x64 model, the way IOPaint runs fixed-size GANs.
 
 Each connected part of the (dilated) mask gets a square crop with context around it, clamped
-inside the photo. A learned model sees the crop shrunk to 64x64 (area filter); its fill is
-scaled back (bicubic) and only the hole's pixels are pasted into the photo, so every pixel
-outside the dilated mask stays bit-identical. Classical methods fill the crop at full size.
+inside the photo. A learned model sees a large crop shrunk to 64x64 (area filter); its fill is
+scaled back (bicubic). Small crops share 64x64 windows at full resolution, so a mask of many
+specks costs a few model inputs, not one per speck, and all of a photo's inputs go through the
+model in batches. Only the hole's pixels are pasted into the photo, so every pixel outside the
+dilated mask stays bit-identical. Classical methods fill each crop at full size.
 """
 
+import math
+import numbers
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
+import pandas as pd
 import torch
-from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .ablation import ABLATION, NOTEBOOK, ablation_params
 from .checkpoints import build_networks, load_checkpoint
-from .data import to_rgb
 from .fills import BASELINES, generator_fill
+from .params import Params
+from .paths import checkpoints_dir, output_root
 
 METHODS = ("gan", "telea", "navier-stokes", "biharmonic")
 CLASSICAL = {"telea": "Telea", "navier-stokes": "Navier-Stokes", "biharmonic": "Biharmonic"}
 MODEL_SIZE = 64
 LARGE_HOLE = 0.5  # a hole covering more of its crop than this is larger than any training hole
+MAX_DILATE = 100  # OpenCV's elliptic dilation costs grow with its square: 7 s at 100 on 12 MP
+MAX_MARGIN = 10.0  # a crop 21 times its hole: beyond that, the crop is the whole photo anyway
+BATCH = 256  # model inputs per forward pass: bounds memory on a mask of thousands of parts
 
 
-def open_photo(path) -> Image.Image:
-    """A photo upright (its EXIF orientation applied), or a clear error."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no file at {path}")
-    try:
-        image = Image.open(path)
-        image.load()
-    except (UnidentifiedImageError, OSError) as e:
-        raise ValueError(f"{path} is not a readable image ({e})") from e
-    return ImageOps.exif_transpose(image)
+def check_options(dilate: int = 5, margin: float = 1.0, feather: int = 0) -> None:
+    """Refuse settings that would crash, hang or quietly leave the object in place."""
+    problems = []
+    if not (isinstance(dilate, numbers.Integral) and 0 <= dilate <= MAX_DILATE):
+        problems.append(f"--dilate {dilate}: give whole pixels from 0 to {MAX_DILATE}")
+    if not (math.isfinite(margin) and 0 <= margin <= MAX_MARGIN):
+        problems.append(f"--margin {margin}: give a number from 0 to {MAX_MARGIN:g} (times the hole's size)")
+    if not (isinstance(feather, numbers.Integral) and feather >= 0):
+        problems.append(f"--feather {feather}: give whole pixels, 0 or more")
+    elif not problems and feather > dilate:
+        problems.append(f"--feather {feather} is wider than --dilate {dilate}: the object's own edge would be "
+                        f"blended back in; raise --dilate to {feather} or more, or lower --feather")
+    if problems:
+        raise ValueError("; ".join(problems))
 
 
-def read_image(path) -> np.ndarray:
-    """uint8 (H, W, 3): any mode to RGB, transparent pixels white (as for training images)."""
-    return np.asarray(to_rgb(open_photo(path)))
+def dilate_mask(mask: np.ndarray, pixels: int) -> np.ndarray:
+    """``mask`` grown by ``pixels`` (an elliptic kernel), computed only around the mask's pixels."""
+    if not pixels or not mask.any():
+        return mask.copy()
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    top, left = max(rows[0] - pixels, 0), max(cols[0] - pixels, 0)
+    bottom, right = rows[-1] + 1 + pixels, cols[-1] + 1 + pixels
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * pixels + 1, 2 * pixels + 1))
+    out = np.zeros_like(mask, dtype=bool)
+    out[top:bottom, left:right] = cv2.dilate(mask[top:bottom, left:right].astype(np.uint8), kernel).astype(bool)
+    return out
 
 
-def read_mask(path, size: tuple[int, int]) -> np.ndarray:
-    """bool (H, W), True = remove: white (>= 127) in grayscale or RGB, or the alpha channel of an
-    image with transparency. ``size`` is the photo's (width, height); another size is an error,
-    not a resize: a stretched mask would remove the wrong pixels."""
-    mask = open_photo(path)
-    if mask.size != tuple(size):
-        raise ValueError(f"mask {path} is {mask.size[0]}x{mask.size[1]} but its image is {size[0]}x{size[1]} "
-                         "(width x height, after EXIF rotation): draw the mask on the image itself")
-    if "A" in mask.getbands() and mask.getchannel("A").getextrema()[0] < 255:
-        return np.asarray(mask.getchannel("A")) >= 127
-    return np.asarray(mask.convert("L")) >= 127
+def leaves_pixels(mask: np.ndarray, dilate: int) -> bool:
+    """Whether ``mask`` grown by ``dilate`` still leaves a pixel to fill the hole from; cheap when
+    the mask and its growth stay clear of some edge of the photo, as an object's mask does."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    height, width = mask.shape
+    if not rows.size or rows[0] > dilate or cols[0] > dilate or rows[-1] + dilate < height - 1 \
+            or cols[-1] + dilate < width - 1:
+        return True
+    return not dilate_mask(mask, dilate).all()
 
 
 def box_mask(box: tuple[int, int, int, int], size: tuple[int, int]) -> np.ndarray:
-    """bool (H, W) with the box x0, y0, x1, y1 (x1, y1 excluded) marked for removal."""
+    """bool (H, W) with the box x0, y0, x1, y1 (x1, y1 excluded) marked for removal; a box that
+    reaches past the photo is clipped to it, with a warning; one wholly outside is an error."""
     x0, y0, x1, y1 = box
     width, height = size
-    if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
-        raise ValueError(f"box {x0},{y0},{x1},{y1} is not inside the {width}x{height} image "
-                         "(x0,y0,x1,y1 with x0 < x1 <= width and y0 < y1 <= height)")
+    clipped = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
+    if not (clipped[0] < clipped[2] and clipped[1] < clipped[3]):
+        raise ValueError(f"box {x0},{y0},{x1},{y1} is outside the {width}x{height} image "
+                         "(x0,y0,x1,y1 with x0 < x1 and y0 < y1, x1 and y1 excluded)")
+    if clipped != tuple(box):
+        warnings.warn(f"box {x0},{y0},{x1},{y1} reaches past the {width}x{height} image: clipped to "
+                      f"{','.join(map(str, clipped))}", stacklevel=2)
     mask = np.zeros((height, width), dtype=bool)
-    mask[y0:y1, x0:x1] = True
+    mask[clipped[1]:clipped[3], clipped[0]:clipped[2]] = True
     return mask
 
 
@@ -77,15 +100,42 @@ class Remover:
     size: int | None
 
 
+def default_checkpoint(params: Params) -> Path:
+    """The best learned model trained with random masks: notebook 06's row of that kind with the
+    highest hole PSNR on random masks in reports/<run>/ablation.csv."""
+    table_path = output_root() / "reports" / params.name / "ablation.csv"
+    if not table_path.exists():
+        raise FileNotFoundError(f"no trained model for --method gan: {table_path} is missing. Run {NOTEBOOK} "
+                                f"(or `python report.py --profile {params.profile}`), or pass --checkpoint")
+    table = pd.read_csv(table_path, index_col="method")
+    labels = {ABLATION[run][0]: run for run, p in ablation_params(params).items() if p.mask != "center"}
+    best = table.loc[list(labels), "random: hole PSNR (dB)"].idxmax()
+    return checkpoints_dir(params) / f"ablation-{labels[best]}.pt"
+
+
 def make_remover(method: str = "gan", checkpoint=None, device="cpu") -> Remover:
-    """A Remover for ``method``; ``gan`` loads the generator of ``checkpoint`` (any run's)."""
+    """A Remover for ``method``; ``gan`` loads the generator of ``checkpoint`` (any run's). A file
+    that is not one gives a one-line ValueError; a missing one, FileNotFoundError."""
     if method in CLASSICAL:
         return Remover(method, BASELINES[CLASSICAL[method]], None)
     if method != "gan":
         raise ValueError(f"unknown method {method!r}; valid methods: {', '.join(METHODS)}")
-    state = load_checkpoint(checkpoint)
-    g, _ = build_networks(state, checkpoint)
-    return Remover(f"gan ({Path(checkpoint).name})", generator_fill(g.to(device), state.get("fill_colour")), MODEL_SIZE)
+    try:
+        with warnings.catch_warnings():  # torch's notes on a foreign pickle: the error below says it all
+            warnings.simplefilter("ignore")
+            state = load_checkpoint(checkpoint)
+            g, _ = build_networks(state, checkpoint)
+    except FileNotFoundError:
+        raise
+    except Exception as e:  # torch's unpickler and a foreign dict raise many kinds
+        cause = e.__cause__ or e
+        detail = (str(cause).strip().splitlines() or [""])[0].split(". ")[0][:160]
+        if "Weights only load failed" in detail:  # torch's advice to unpickle unsafely is not for users
+            detail = "not a file of tensors that torch.load can read safely"
+        raise ValueError(str(e) if cause is e and "is not a checkpoint" in detail else
+                         f"{checkpoint} is not a checkpoint of this project ({type(cause).__name__}: {detail})") from e
+    g = g.to(device, memory_format=torch.channels_last)  # a third faster on CPU, for batches of windows
+    return Remover(f"gan ({Path(checkpoint).name})", generator_fill(g, state.get("fill_colour")), MODEL_SIZE)
 
 
 def remove_object(image: np.ndarray, mask: np.ndarray, remover: Remover, *, dilate: int = 5,
@@ -94,29 +144,27 @@ def remove_object(image: np.ndarray, mask: np.ndarray, remover: Remover, *, dila
     pixels, filled. Each part's crop is the hole's bounding box widened by ``margin`` times its
     size on each side. ``feather`` blends the fill into the photo over that many pixels inside the
     hole; ``blend="poisson"`` uses OpenCV's seamless cloning (GLCIC's post-processing) instead."""
+    check_options(dilate, margin, feather)
     if mask.shape != image.shape[:2]:
         raise ValueError(f"mask is {mask.shape[1]}x{mask.shape[0]}, image {image.shape[1]}x{image.shape[0]}")
     if not mask.any():
         warnings.warn("the mask is empty: nothing to remove, the image is returned unchanged", stacklevel=2)
         return image.copy()
-    if dilate:
-        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * dilate + 1, 2 * dilate + 1))
-        mask = cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
+    mask = dilate_mask(mask, dilate)
     if mask.all():
         raise ValueError("the mask covers the whole image: no pixel is left to fill the hole from")
     out = image.copy()
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    for part in range(1, count):
-        x, y, w, h = stats[part, :4]
-        top, bottom, left, right = _crop(y, y + h, x, x + w, margin, image.shape[:2])
-        hole = labels[top:bottom, left:right] == part
-        filled = _fill_crop(image[top:bottom, left:right], mask[top:bottom, left:right], remover)
-        if blend == "poisson":
-            filled = _poisson(filled, image[top:bottom, left:right], hole)
-        alpha = _feather(hole, feather)[..., None]
-        region = out[top:bottom, left:right]
-        mixed = np.rint(alpha * filled + (1 - alpha) * region).astype(np.uint8)
-        region[hole] = mixed[hole]
+    crops = [_crop(y, y + h, x, x + w, margin, image.shape[:2]) for x, y, w, h in stats[1:, :4]]
+    for region, parts, filled in _fills(image, mask, crops, remover):
+        top, bottom, left, right = region
+        for part in parts:
+            hole = labels[top:bottom, left:right] == part
+            fill = _poisson(filled, image[top:bottom, left:right], hole) if blend == "poisson" else filled
+            alpha = _feather(hole, feather)[..., None]
+            patch = out[top:bottom, left:right]
+            mixed = np.rint(alpha * fill + (1 - alpha) * patch).astype(np.uint8)
+            patch[hole] = mixed[hole]
     return out
 
 
@@ -135,34 +183,73 @@ def _crop(y0, y1, x0, x1, margin, shape):
     return top, bottom, left, right
 
 
-def _fill_crop(crop: np.ndarray, hole: np.ndarray, remover: Remover) -> np.ndarray:
-    """The crop with its hole filled by ``remover``, at the crop's size, as float RGB 0-255."""
-    size = (crop.shape[1], crop.shape[0])
-    if remover.size is not None:
-        if hole.mean() > LARGE_HOLE:
-            warnings.warn(f"a hole covers {hole.mean():.0%} of its crop ({size[0]}x{size[1]}): more than "
-                          f"the {remover.size}x{remover.size} model saw in training, expect a poor fill; "
-                          "a larger --margin gives it more context", stacklevel=3)
-        small = cv2.resize(crop, (remover.size, remover.size), interpolation=cv2.INTER_AREA)
-        small_hole = cv2.resize(hole.astype(np.float32), (remover.size, remover.size), interpolation=cv2.INTER_AREA) > 0
-        fill = _run(remover, small, small_hole)
-        return cv2.resize(fill, size, interpolation=cv2.INTER_CUBIC).clip(0, 255)
-    return _run(remover, crop, hole)
+def _fills(image, mask, crops, remover):
+    """(region, part labels, fill of the region as float RGB 0-255) for every part of the mask."""
+    if remover.size is None:  # classical: each part's crop at full size
+        for part, region in enumerate(crops, start=1):
+            top, bottom, left, right = region
+            yield region, [part], _run(remover, image[top:bottom, left:right], mask[top:bottom, left:right])[0]
+        return
+    jobs = _windows(crops, image.shape[:2], remover.size)
+    for start in range(0, len(jobs), BATCH):
+        chunk = jobs[start:start + BATCH]
+        smalls, holes = [], []
+        for (top, bottom, left, right), _ in chunk:
+            hole = mask[top:bottom, left:right]
+            if hole.mean() > LARGE_HOLE:
+                warnings.warn(f"a hole covers {hole.mean():.0%} of its crop ({right - left}x{bottom - top}): more "
+                              f"than the {remover.size}x{remover.size} model saw in training, expect a poor fill; "
+                              "a larger --margin gives it more context", stacklevel=3)
+            smalls.append(_resize(image[top:bottom, left:right], remover.size, cv2.INTER_AREA))
+            holes.append(_resize(hole.astype(np.float32), remover.size, cv2.INTER_AREA) > 0)
+        for ((top, bottom, left, right), parts), fill in zip(chunk, _run(remover, np.stack(smalls), np.stack(holes))):
+            if fill.shape[:2] != (bottom - top, right - left):
+                fill = cv2.resize(fill, (right - left, bottom - top), interpolation=cv2.INTER_CUBIC).clip(0, 255)
+            yield (top, bottom, left, right), parts, fill
+
+
+def _windows(crops, shape, size):
+    """The model's inputs: (region, parts). A crop larger than ``size`` is its own region (shrunk
+    to size x size); smaller crops share size x size windows at full resolution, laid greedily
+    in bands from the top and left to right in each band, each holding the crops inside it."""
+    height, width = shape
+    boxes = np.array(crops).reshape(-1, 4)
+    top, bottom, left, right = boxes.T
+    small = (bottom - top <= size) & (right - left <= size)
+    jobs = [(tuple(int(v) for v in boxes[i]), [i + 1]) for i in np.flatnonzero(~small)]
+    waiting = small.copy()
+    wh, ww = min(size, height), min(size, width)
+    while waiting.any():
+        wt = min(top[waiting].min(), height - wh)
+        band = waiting & (bottom <= wt + wh)  # every waiting crop starts at or below wt
+        while band.any():
+            wl = min(left[band].min(), width - ww)
+            inside = band & (left >= wl) & (right <= wl + ww)
+            jobs.append(((int(wt), int(wt + wh), int(wl), int(wl + ww)), list(np.flatnonzero(inside) + 1)))
+            band &= ~inside
+            waiting &= ~inside
+    return jobs
+
+
+def _resize(a: np.ndarray, size: int, interpolation) -> np.ndarray:
+    return a if a.shape[:2] == (size, size) else cv2.resize(a, (size, size), interpolation=interpolation)
 
 
 @torch.no_grad()
-def _run(remover: Remover, image: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    truth = torch.from_numpy(image).permute(2, 0, 1)[None].float() / 255
-    mask = torch.from_numpy(hole.astype(np.float32))[None, None]
+def _run(remover: Remover, images: np.ndarray, holes: np.ndarray) -> np.ndarray:
+    """Fill (N, H, W, 3) uint8 ``images`` (or one (H, W, 3)) at ``holes``: float RGB 0-255."""
+    truth = torch.tensor(images.reshape(-1, *images.shape[-3:])).permute(0, 3, 1, 2).float() / 255
+    mask = torch.tensor(holes.reshape(-1, 1, *holes.shape[-2:]).astype(np.float32))
     out = remover.fill((1 - mask) * truth, mask).float().cpu().clamp(0, 1)
-    return out[0].permute(1, 2, 0).numpy() * 255
+    return out.permute(0, 2, 3, 1).numpy() * 255
 
 
 def _feather(hole: np.ndarray, pixels: int) -> np.ndarray:
-    """Weight of the fill: 1 deep inside the hole, rising over ``pixels`` from its edge, 0 outside."""
+    """Weight of the fill: 1 deep inside the hole, rising over ``pixels`` from its edge, 0 outside.
+    Exact distances: with ``pixels`` <= the dilation, every pixel of the mask itself weighs 1."""
     if not pixels:
         return hole.astype(np.float32)
-    inside = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+    inside = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     return np.clip(inside / pixels, 0, 1).astype(np.float32)
 
 

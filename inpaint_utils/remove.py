@@ -2,61 +2,35 @@
 
     python -m inpaint_utils.remove --image photo.jpg --mask photo_mask.png --output out/
     python -m inpaint_utils.remove --image photos/ --mask masks/ --output out/ --method biharmonic
-    python -m inpaint_utils.remove --image photo.jpg --box 120,80,260,200 --output out/ --concat
+    python -m inpaint_utils.remove --image photo.jpg --box 120,80,260,200 --output result.png --concat
 
 A mask is an image of the photo's size in which white (>= 127) means remove; grayscale, RGB or
-an alpha channel. In folder mode, a mask pairs with the image of the same name (``cat.png`` or
-``cat_mask.png`` for ``cat.jpg``); a single mask file serves every image. Every input is checked
-before anything is written; each output is written atomically as ``<output>/<name>.png``.
+an alpha channel (palette transparency too); 16-bit and float masks are scaled first. In folder
+mode, a mask pairs with the image of the same name (``cat.png`` or ``cat_mask.png`` for
+``cat.jpg``); a single mask file serves every image; hidden files (``._cat.jpg``) are ignored.
+
+Nothing is written until every photo, mask and setting has been checked. Outputs go to
+``<output>/<name>.<ext>``: PNG, TIFF, BMP and WebP photos keep their format, JPEG and GIF ones
+become PNG (--format), so no pixel outside the mask changes; ICC profile and EXIF are kept.
+Photos that would share an output name keep their whole names (``cat.jpg.png``, ``cat.png.png``).
+An input is never replaced, and the photos' or masks' folder is no --output; an existing result
+is replaced only with --overwrite. An --output ending in .png, .jpg, .tif, .webp or .bmp names
+the result of a single photo.
 """
 
 import argparse
-import io
+import re
 import sys
-import warnings
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-from PIL import Image
 from tqdm import tqdm
 
-from .ablation import ABLATION, NOTEBOOK, ablation_params
-from .params import Params, resolve_device, resolve_params
-from .paths import atomic_write, checkpoints_dir, output_root
-from .removal import METHODS, box_mask, make_remover, read_image, read_mask, remove_object
+from .batch import Refused, Settings, plan_jobs, prepare_output, run_job
+from .params import resolve_device, resolve_params
+from .photos import DEFAULT_MAX_PIXELS
+from .removal import MAX_DILATE, METHODS, check_options, default_checkpoint, make_remover
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
-
-
-def default_checkpoint(params: Params) -> Path:
-    """The best learned model trained with random masks: notebook 06's row of that kind with the
-    highest hole PSNR on random masks in reports/<run>/ablation.csv."""
-    table_path = output_root() / "reports" / params.name / "ablation.csv"
-    if not table_path.exists():
-        raise FileNotFoundError(f"no trained model for --method gan: {table_path} is missing. Run {NOTEBOOK} "
-                                f"(or `python report.py --profile {params.profile}`), or pass --checkpoint")
-    table = pd.read_csv(table_path, index_col="method")
-    labels = {ABLATION[run][0]: run for run, p in ablation_params(params).items() if p.mask != "center"}
-    best = table.loc[list(labels), "random: hole PSNR (dB)"].idxmax()
-    return checkpoints_dir(params) / f"ablation-{labels[best]}.pt"
-
-
-def pair_inputs(image: Path, mask: Path | None) -> tuple[list[tuple[Path, Path | None]], list[Path]]:
-    """(image, mask) pairs, and the images of a folder that have no mask."""
-    images = sorted(p for p in image.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES) if image.is_dir() else [image]
-    if mask is None or not mask.is_dir():
-        return [(p, mask) for p in images], []
-    masks = {p.stem: p for p in mask.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES}
-    if mask.resolve() == image.resolve():  # photos and masks in one folder: masks are the *_mask files
-        masks = {stem: p for stem, p in masks.items() if "_mask" in stem}
-        images = [p for p in images if p not in masks.values()]
-    pairs, unmatched = [], []
-    for p in images:
-        found = masks.get(p.stem) or masks.get(f"{p.stem}_mask") or \
-            next((m for stem, m in sorted(masks.items()) if stem.startswith(f"{p.stem}_mask")), None)
-        (pairs.append((p, found)) if found else unmatched.append(p))
-    return pairs, unmatched
+__all__ = ["main", "default_checkpoint"]
 
 
 def parse_box(text: str) -> tuple[int, int, int, int]:
@@ -64,86 +38,111 @@ def parse_box(text: str) -> tuple[int, int, int, int]:
         x0, y0, x1, y1 = (int(v) for v in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(f"--box takes x0,y0,x1,y1 in pixels, got {text!r}") from None
+    if not (x0 < x1 and y0 < y1):
+        raise argparse.ArgumentTypeError(f"--box {text}: x0 < x1 and y0 < y1 (x1, y1 excluded)")
     return x0, y0, x1, y1
 
 
+def positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"give a whole number of pixels, 1 or more, got {text!r}")
+    return int(text)
+
+
 def parse_args(argv=None):
+    argv, given = [], list(sys.argv[1:] if argv is None else argv)
+    while given:  # argparse reads "--box -10,0,50,50" as two options (python/cpython#53580): join them
+        word = given.pop(0)
+        joined = word == "--box" and given and re.fullmatch(r"-\d+(,-?\d+)*", given[0])
+        argv.append(f"--box={given.pop(0)}" if joined else word)
     parser = argparse.ArgumentParser(prog="python -m inpaint_utils.remove", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--image", type=Path, required=True, help="a photo, or a folder of photos")
     where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--mask", type=Path, help="a mask file (white = remove), or a folder of masks named like the photos")
-    where.add_argument("--box", type=parse_box, help="remove the box x0,y0,x1,y1 (pixels) from every photo")
-    parser.add_argument("--output", type=Path, required=True, help="folder for the results (<name>.png)")
+    where.add_argument("--mask", type=Path,
+                       help="a mask file (white = remove), or a folder of masks named like the photos")
+    where.add_argument("--box", type=parse_box,
+                       help="remove the box x0,y0,x1,y1 (pixels) from every photo; clipped to each photo")
+    parser.add_argument("--output", type=Path, required=True,
+                        help="folder for the results, or a file name (.png, .jpg, ...) for a single photo")
+    parser.add_argument("--format", choices=("auto", "png", "same"), default="auto",
+                        help="auto: keep PNG, TIFF, BMP and WebP, write JPEG and GIF as PNG (default); png: all PNG; "
+                             "same: keep JPEG too (re-encoded with its own tables: outside pixels change slightly)")
+    parser.add_argument("--alpha", choices=("keep", "flatten"), default="keep",
+                        help="keep a photo's transparency (default) or put it on white")
+    parser.add_argument("--overwrite", action="store_true", help="replace earlier results (never an input)")
     parser.add_argument("--method", choices=METHODS, default="gan",
                         help="gan: a trained 64x64 generator (default); or a classical method at full resolution")
     parser.add_argument("--checkpoint", type=Path,
                         help="a checkpoint of this project for --method gan; default: the best random-mask "
                              "model of notebook 06 for --profile")
     parser.add_argument("--profile", default="sample", help="whose notebook 06 models give the default checkpoint")
-    parser.add_argument("--dilate", type=int, default=5, help="grow the mask by this many pixels first (default 5)")
+    parser.add_argument("--dilate", type=int, default=5,
+                        help=f"grow the mask by this many pixels first, 0 to {MAX_DILATE} (default 5)")
     parser.add_argument("--margin", type=float, default=1.0,
-                        help="context around each hole, as a multiple of its size on each side (default 1.0)")
+                        help="context around each hole, as a multiple of its size on each side, 0 to 10 (default 1.0)")
     blend = parser.add_mutually_exclusive_group()
-    blend.add_argument("--feather", type=int, default=0, help="blend the fill in over this many pixels inside the hole")
+    blend.add_argument("--feather", type=int, default=0,
+                       help="blend the fill in over this many pixels inside the hole, at most --dilate")
     blend.add_argument("--blend", choices=("paste", "poisson"), default="paste",
                        help="paste the fill (default) or blend it with Poisson editing (cv2.seamlessClone)")
     parser.add_argument("--concat", action="store_true", help="write the photo, its mask and the result side by side")
+    parser.add_argument("--max-pixels", type=positive, default=DEFAULT_MAX_PIXELS,
+                        help="refuse larger photos, a guard against decompression bombs "
+                             f"(default {DEFAULT_MAX_PIXELS:,})")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, ... (for --method gan)")
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if not args.image.exists():
-        return fail(f"no image or folder at {args.image}")
-    if args.mask is not None and not args.mask.exists():
-        return fail(f"no mask or folder at {args.mask}")
-    pairs, unmatched = pair_inputs(args.image, args.mask)
-    jobs, errors = [], []
-    for image_path, mask_path in pairs:  # read and check everything before writing anything
-        try:
-            image = read_image(image_path)
-            size = (image.shape[1], image.shape[0])
-            mask = box_mask(args.box, size) if args.box else read_mask(mask_path, size)
-            jobs.append((image_path, image, mask))
-        except (OSError, ValueError) as e:
-            errors.append(f"{image_path.name}: {e}")
-    if errors:
-        return fail("nothing was written:\n  " + "\n  ".join(errors))
-    if not jobs:
-        return fail(f"no photo to process in {args.image}" + (f" (none of them has a mask in {args.mask})" if unmatched else ""))
+    settings = Settings(args.box, args.dilate, args.margin, args.feather, args.blend, args.alpha, args.concat,
+                        args.max_pixels)
     try:
-        checkpoint = args.checkpoint or (default_checkpoint(resolve_params(args.profile))
-                                    if args.method == "gan" else None)
-        remover = make_remover(args.method, checkpoint, resolve_device(args.device))
-    except (OSError, ValueError, RuntimeError) as e:
+        check_options(args.dilate, args.margin, args.feather)
+        jobs, notes = plan_jobs(args.image, args.mask, args.output, settings, fmt=args.format, overwrite=args.overwrite)
+    except ValueError as e:
         return fail(str(e))
-    for image_path, image, mask in tqdm(jobs, desc="removing", unit="photo"):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            result = remove_object(image, mask, remover, dilate=args.dilate, margin=args.margin,
-                                   feather=args.feather, blend=args.blend)
-        for w in caught:
-            tqdm.write(f"{image_path.name}: warning: {w.message}")
-        if args.concat:
-            result = np.concatenate([image, np.repeat(mask[..., None] * 255, 3, axis=2).astype(np.uint8), result], axis=1)
-        save_png(result, args.output / f"{image_path.stem}.png")
-    for path in unmatched:
-        print(f"skipped {path.name}: no mask named {path.stem}.* or {path.stem}_mask*.* in {args.mask}", file=sys.stderr)
-    print(f"{len(jobs)} photo(s) written to {args.output} with {remover.name}")
+    except Refused as e:
+        return fail("nothing was written:\n  " + "\n  ".join(e.problems))
+    for note in notes:
+        print(note if note.startswith("skipped") else f"note: {note}", file=sys.stderr)
+    try:
+        default = args.method == "gan" and not args.checkpoint
+        checkpoint = default_checkpoint(resolve_params(args.profile)) if default else args.checkpoint
+    except (OSError, ValueError) as e:
+        return fail(str(e))
+    try:
+        remover = make_remover(args.method, checkpoint, resolve_device(args.device))
+    except (OSError, ValueError) as e:
+        return fail(f"{'--checkpoint' if args.checkpoint else 'the default model'}: {e}; nothing was written")
+    folder = jobs[0].output.parent
+    try:
+        leftovers = prepare_output(folder)
+    except Refused as e:
+        return fail(f"{e}; nothing was written")
+    if leftovers:
+        print(f"note: deleted {len(leftovers)} temporary file(s) left in {folder} by an interrupted run",
+              file=sys.stderr)
+    done = []
+    for job in tqdm(jobs, desc="removing", unit="photo"):
+        try:
+            for warning in run_job(job, remover, settings):
+                tqdm.write(f"{job.photo.name}: warning: {warning}", file=sys.stderr)
+        except (OSError, ValueError, MemoryError) as e:
+            reason = getattr(e, "strerror", None) or str(e) or type(e).__name__
+            written = ", ".join(j.output.name for j in done) or "nothing"
+            return fail(f"{job.output} could not be written ({reason}); written: {written}; not written: "
+                        f"{', '.join(j.output.name for j in jobs[len(done):])}", code=1)
+        done.append(job)
+    where = args.output if jobs[0].output == args.output else folder
+    print(f"{len(jobs)} photo(s) written to {where} with {remover.name}")
     return 0
 
 
-def save_png(pixels: np.ndarray, path: Path) -> None:
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG")
-    atomic_write(path, lambda f: f.write(buffer.getvalue()))
-
-
-def fail(message: str) -> int:
+def fail(message: str, code: int = 2) -> int:
     print(f"error: {message}", file=sys.stderr)
-    return 2
+    return code
 
 
 if __name__ == "__main__":

@@ -1,0 +1,211 @@
+"""The removal command's work: photos paired with masks and output names, every check made before
+anything is written, then one photo at a time, so memory stays flat with the number of photos.
+
+No output may replace an input (photo or mask, through symlinks and hard links too) or another
+output; an existing file is replaced only with ``overwrite``. An output is ``<stem>.<ext>`` in the
+format ``photos.output_format`` picks; photos that would share a name (``cat.jpg`` and
+``cat.png``, both written as PNG) keep their whole names: ``cat.jpg.png``, ``cat.png.png``.
+"""
+
+import os
+import warnings
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .photos import (DEFAULT_MAX_PIXELS, PHOTO_SUFFIXES, SUFFIX_FORMATS, WRITABLE, output_format, read_mask,
+                     read_photo, remove_leftovers, save_photo)
+from .removal import box_mask, leaves_pixels, remove_object
+
+
+class Refused(Exception):
+    """What stops the command before it writes anything, one problem a line."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Settings:
+    """What every photo of a run gets."""
+
+    box: tuple[int, int, int, int] | None = None
+    dilate: int = 5
+    margin: float = 1.0
+    feather: int = 0
+    blend: str = "paste"
+    alpha: str = "keep"
+    concat: bool = False
+    max_pixels: int = DEFAULT_MAX_PIXELS
+
+
+@dataclass
+class Job:
+    photo: Path
+    mask: Path | None  # None with a box
+    output: Path
+    format: str  # Pillow's name of the output's format
+
+
+def find_inputs(image: Path, mask: Path | None) -> tuple[list[tuple[Path, Path | None]], list[Path]]:
+    """(photo, mask) pairs, and the photos of a folder that have no mask. Hidden files (macOS's
+    ``._cat.jpg`` sidecars, temporary files) are not photos."""
+    def listing(folder):
+        return sorted(p for p in folder.iterdir() if p.suffix.lower() in PHOTO_SUFFIXES
+                      and not p.name.startswith(".") and p.is_file())
+
+    photos = listing(image) if image.is_dir() else [image]
+    if mask is None or not mask.is_dir():  # one mask for every photo, and not a photo itself
+        return [(p, mask) for p in photos if mask is None or p.resolve() != mask.resolve()], []
+    masks = listing(mask)
+    if mask.resolve() == image.resolve():  # photos and masks in one folder: masks are the *_mask files
+        masks = [m for m in masks if "_mask" in m.stem]
+        photos = [p for p in photos if p not in masks]
+    pairs, unmatched = [], []
+    for p in photos:
+        found = [m for m in masks if m.stem in (p.stem, f"{p.stem}_mask")] or \
+            [m for m in masks if m.stem.startswith(f"{p.stem}_mask")][:1]
+        (pairs.append((p, found[0])) if found else unmatched.append(p))
+    return pairs, unmatched
+
+
+def plan_jobs(image: Path, mask: Path | None, output: Path, settings: Settings, *, fmt: str = "auto",
+              overwrite: bool = False) -> tuple[list[Job], list[str]]:
+    """The jobs of a run and notes to show first, after checking every photo, mask and output;
+    ``Refused`` lists every problem found. Photos are decoded here one at a time and dropped."""
+    if not image.exists():
+        raise Refused([f"no image or folder at {image}"])
+    if mask is not None and not mask.exists():
+        raise Refused([f"no mask or folder at {mask}"])
+    pairs, unmatched = find_inputs(image, mask)
+    notes = [f"skipped {p.name}: no mask named {p.stem}.* or {p.stem}_mask*.* in {mask}" for p in unmatched]
+    if not pairs:
+        why = f" (none of them has a mask in {mask})" if unmatched else ""
+        raise Refused([f"no photo to process in {image}{why}"])
+    to_file = output.suffix.lower() in PHOTO_SUFFIXES and not output.is_dir()
+    folder = output.parent if to_file else output
+    problems = _output_problems(image, mask, output, folder, to_file)
+    jobs = []
+    for photo_path, mask_path in pairs:
+        try:
+            photo_format, photo_notes = _check(photo_path, mask_path, settings)
+        except (OSError, ValueError) as e:
+            problems.append(str(e) if str(e).startswith(str(photo_path)) else f"{photo_path.name}: {e}")
+            continue
+        out_format = SUFFIX_FORMATS.get(output.suffix.lower(), "PNG") if to_file else output_format(photo_format, fmt)
+        if out_format == "JPEG":
+            photo_notes.append("written as JPEG, which changes pixels outside the mask slightly "
+                               "(--format png keeps them)")
+        notes += [f"{photo_path.name}: {n}" for n in photo_notes]
+        ext = photo_path.suffix if out_format == photo_format else WRITABLE[out_format]
+        jobs.append(Job(photo_path, mask_path, output if to_file else folder / f"{photo_path.stem}{ext}", out_format))
+    _name_apart(jobs)
+    problems += _overwrite_problems(jobs, [p for pair in pairs for p in pair if p] + unmatched, overwrite)
+    if problems:
+        raise Refused(problems)
+    return jobs, notes
+
+
+def _check(photo_path: Path, mask_path: Path | None, settings: Settings) -> tuple[str, list[str]]:
+    """The photo's format and notes, after decoding it and its mask and checking the mask leaves
+    pixels to fill from after dilation."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("always", UserWarning)  # the library's notes, not Python's own
+        photo = read_photo(photo_path, alpha=settings.alpha, max_pixels=settings.max_pixels)
+        height, width = photo.pixels.shape[:2]
+        mask = box_mask(settings.box, (width, height)) if settings.box else \
+            read_mask(mask_path, (width, height), settings.max_pixels)
+    notes = photo.notes + [str(w.message) for w in caught]
+    if not mask.any():
+        notes.append("its mask marks nothing (white, >= 127, marks what to remove): written unchanged")
+    elif not leaves_pixels(mask, settings.dilate):
+        raise ValueError(f"after --dilate {settings.dilate} the mask covers the whole {width}x{height} image: no pixel "
+                         "is left to fill the hole from; lower --dilate or mark less")
+    return photo.format, notes
+
+
+def _output_problems(image, mask, output, folder, to_file) -> list[str]:
+    if to_file and image.is_dir():
+        return [f"--output {output} names a file, but --image is a folder: give a folder for the results"]
+    if to_file and output.suffix.lower() not in SUFFIX_FORMATS:
+        return [f"--output {output}: cannot write {output.suffix} files; name a .png, .jpg, .tif, .webp or .bmp"]
+    if output.exists() and not output.is_dir() and not to_file:
+        return [f"--output {output} is not a folder"]
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir():
+        return [f"--output {output}: {existing} is not a folder"]
+    inputs = [p for p in (image, mask) if p is not None and p.is_dir()]
+    if not to_file and folder.exists() and any(os.path.samefile(folder, p) for p in inputs):
+        return [f"--output {output} is a folder of inputs: results there would be read as inputs on the next run; "
+                "give another folder"]
+    return []
+
+
+def _name_apart(jobs: list[Job]) -> None:
+    """Photos whose outputs would share a name (case aside) keep their whole names."""
+    counts = Counter(j.output.name.casefold() for j in jobs)
+    for job in jobs:
+        if counts[job.output.name.casefold()] > 1:
+            job.output = job.output.with_name(f"{job.photo.name}{WRITABLE[job.format]}")
+
+
+def _overwrite_problems(jobs: list[Job], inputs: list[Path], overwrite: bool) -> list[str]:
+    problems = []
+    names = Counter(j.output.resolve() for j in jobs)
+    resolved = {p.resolve(): p for p in inputs}
+    for job in jobs:
+        out = job.output
+        if names[out.resolve()] > 1:
+            problems.append(f"{job.photo.name}: another photo would also be written as {out.name}; rename one")
+        elif out.resolve() in resolved or out.exists() and any(os.path.samefile(out, p) for p in inputs if p.exists()):
+            source = resolved.get(out.resolve(), out)
+            problems.append(f"{job.photo.name}: its result would overwrite the input {source}; choose another --output")
+        elif out.exists() and (out.is_dir() or not overwrite):
+            problems.append(f"{job.photo.name}: {out} exists" + ("" if out.is_dir() else
+                            " (--overwrite replaces earlier results)"))
+    return problems
+
+
+def prepare_output(folder: Path) -> list[Path]:
+    """Create ``folder`` if needed and prove a file can be written there, undoing what it made if
+    not; then delete the temporary files a killed run left. Returns those it deleted."""
+    made = [p for p in (folder, *folder.parents) if not p.exists()]
+    probe = folder / f".write-test-{os.getpid()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        for p in made:
+            try:
+                p.rmdir()
+            except OSError:
+                pass
+        raise Refused([f"cannot write to {folder} ({e.strerror or e})"]) from e
+    return remove_leftovers(folder)
+
+
+def run_job(job: Job, remover, settings: Settings) -> list[str]:
+    """Remove the marked object from one photo and write the result; the fill's warnings."""
+    photo = read_photo(job.photo, alpha=settings.alpha, max_pixels=settings.max_pixels)
+    height, width = photo.pixels.shape[:2]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the check has shown these already
+        mask = box_mask(settings.box, (width, height)) if settings.box else \
+            read_mask(job.mask, (width, height), settings.max_pixels)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("always", UserWarning)
+        result = remove_object(photo.pixels, mask, remover, dilate=settings.dilate, margin=settings.margin,
+                               feather=settings.feather, blend=settings.blend) if mask.any() else photo.pixels
+    alpha = photo.alpha
+    if settings.concat:
+        marks = np.repeat(mask[..., None] * np.uint8(255), 3, axis=2)
+        result = np.concatenate([photo.pixels, marks, result], axis=1)
+        alpha = None if alpha is None else np.concatenate([alpha, np.full_like(alpha, 255), alpha], axis=1)
+    save_photo(job.output, result, alpha, job.format, photo.save_options)
+    return [str(w.message) for w in caught]
