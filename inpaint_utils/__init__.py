@@ -7,10 +7,13 @@ flow one way, from the bottom of this list to the top:
 - ``batch``        the command's work: photos paired with masks and outputs, all checked before writing
 - ``removal``      object removal on a photo of any size, a crop per hole (notebook 07)
 - ``photos``       users' photos read as a photographer's files, written back with their metadata
+- ``train_release`` the command that trains and exports the release model
+- ``release``      the release model: its recipe, export, model card and checks (models/release/)
 - ``ablation``     the seed's next steps as options, trained and measured row by row (notebook 06)
 - ``figures``      every figure of the report, saved under figures/<run>/
 - ``evaluation``   metrics on a whole split, every method on the same images, results tables
 - ``training``     the seed's GAN loop, resumable and reproducible; the four runs
+- ``batches``      fresh random crops and synthetic dead leaves for training (CROPS="stream")
 - ``checkpoints``  atomic checkpoints, checked against the run's parameters and architecture
 - ``fills``        hole fills: the generator's and the classical baselines; the composite
 - ``models``       the seed's Generator and Discriminator, GLCIC's context discriminator
@@ -45,7 +48,8 @@ from .models import ContextDiscriminator, Discriminator, Generator, count_parame
 from .params import (HUB_ID, PARAM_NAMES, Params, notebook_params, profile_names,  # noqa: E402
                      resolve_device, resolve_params, seed_everything)
 from .photos import DEFAULT_MAX_PIXELS, Photo, PhotoError, read_image, read_mask, read_photo, save_photo  # noqa: E402
-from .removal import box_mask, check_options, default_checkpoint, make_remover, remove_object  # noqa: E402
+from .release import ReleaseModel, check_release, export_release, load_release, train_release  # noqa: E402
+from .removal import box_mask, check_options, make_remover, remove_object  # noqa: E402
 from .batch import Refused, Settings, find_inputs, plan_jobs, prepare_output, run_job  # noqa: E402
 from .paths import (NOTEBOOKS_DIR, ROOT, atomic_write, atomic_write_text, checkpoints_dir, figures_dir, output_root,  # noqa: E402
                     reports_dir, writable_dir)

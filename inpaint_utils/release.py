@@ -47,8 +47,21 @@ class ReleaseModel:
     card: dict
     path: Path
 
+    @property
+    def name(self) -> str:
+        steps = self.card.get("training", {}).get("steps")
+        return f"release model, {steps} steps" if steps else f"release model {self.path.name}"
+
     def fill(self):
         return generator_fill(self.g, self.fill_colour, self.prefill)
+
+
+def is_release_file(path) -> bool:
+    """Whether ``path`` holds a release model (rather than a training checkpoint)."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True).get("format") == RELEASE_FORMAT
+    except Exception:
+        return False
 
 
 def train_release(params: Params) -> RunResult:

@@ -19,14 +19,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .ablation import ABLATION, NOTEBOOK, ablation_params
-from .checkpoints import build_networks, load_checkpoint
+from .checkpoints import build_networks, ema_generator, load_checkpoint
 from .fills import BASELINES, generator_fill
-from .params import Params
-from .paths import checkpoints_dir, output_root
+from .release import is_release_file, load_release
 
-METHODS = ("gan", "telea", "navier-stokes", "biharmonic")
-CLASSICAL = {"telea": "Telea", "navier-stokes": "Navier-Stokes", "biharmonic": "Biharmonic"}
+METHODS = ("gan", "telea", "navier-stokes", "biharmonic", "harmonic")
+CLASSICAL = {"telea": "Telea", "navier-stokes": "Navier-Stokes", "biharmonic": "Biharmonic", "harmonic": "Harmonic"}
 MODEL_SIZE = 64
 LARGE_HOLE = 0.5  # a hole covering more of its crop than this is larger than any training hole
 MAX_DILATE = 100  # OpenCV's elliptic dilation costs grow with its square: 7 s at 100 on 12 MP
@@ -100,31 +98,24 @@ class Remover:
     size: int | None
 
 
-def default_checkpoint(params: Params) -> Path:
-    """The best learned model trained with random masks: notebook 06's row of that kind with the
-    highest hole PSNR on random masks in reports/<run>/ablation.csv."""
-    table_path = output_root() / "reports" / params.name / "ablation.csv"
-    if not table_path.exists():
-        raise FileNotFoundError(f"no trained model for --method gan: {table_path} is missing. Run {NOTEBOOK} "
-                                f"(or `python report.py --profile {params.profile}`), or pass --checkpoint")
-    table = pd.read_csv(table_path, index_col="method")
-    labels = {ABLATION[run][0]: run for run, p in ablation_params(params).items() if p.mask != "center"}
-    best = table.loc[list(labels), "random: hole PSNR (dB)"].idxmax()
-    return checkpoints_dir(params) / f"ablation-{labels[best]}.pt"
-
-
 def make_remover(method: str = "gan", checkpoint=None, device="cpu") -> Remover:
-    """A Remover for ``method``; ``gan`` loads the generator of ``checkpoint`` (any run's). A file
-    that is not one gives a one-line ValueError; a missing one, FileNotFoundError."""
+    """A Remover for ``method``; ``gan`` loads the shipped release model, or the generator of
+    ``checkpoint``: a release file or any run's checkpoint (its EMA generator if it has one). A
+    file that is neither gives a one-line ValueError; a missing one, FileNotFoundError."""
     if method in CLASSICAL:
         return Remover(method, BASELINES[CLASSICAL[method]], None)
     if method != "gan":
         raise ValueError(f"unknown method {method!r}; valid methods: {', '.join(METHODS)}")
+    if checkpoint is None or is_release_file(checkpoint):
+        model = load_release(checkpoint)
+        model.g.to(device, memory_format=torch.channels_last)
+        return Remover(f"gan ({model.name})", model.fill(), MODEL_SIZE)
     try:
         with warnings.catch_warnings():  # torch's notes on a foreign pickle: the error below says it all
             warnings.simplefilter("ignore")
             state = load_checkpoint(checkpoint)
             g, _ = build_networks(state, checkpoint)
+            g = ema_generator(state) or g
     except FileNotFoundError:
         raise
     except Exception as e:  # torch's unpickler and a foreign dict raise many kinds
@@ -135,7 +126,8 @@ def make_remover(method: str = "gan", checkpoint=None, device="cpu") -> Remover:
         raise ValueError(str(e) if cause is e and "is not a checkpoint" in detail else
                          f"{checkpoint} is not a checkpoint of this project ({type(cause).__name__}: {detail})") from e
     g = g.to(device, memory_format=torch.channels_last)  # a third faster on CPU, for batches of windows
-    return Remover(f"gan ({Path(checkpoint).name})", generator_fill(g, state.get("fill_colour")), MODEL_SIZE)
+    prefill = state["params"].get("prefill", "zero")
+    return Remover(f"gan ({Path(checkpoint).name})", generator_fill(g, state.get("fill_colour"), prefill), MODEL_SIZE)
 
 
 def remove_object(image: np.ndarray, mask: np.ndarray, remover: Remover, *, dilate: int = 5,

@@ -26,11 +26,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from .batch import Refused, Settings, plan_jobs, prepare_output, run_job
-from .params import resolve_device, resolve_params
+from .params import resolve_device
 from .photos import DEFAULT_MAX_PIXELS
-from .removal import MAX_DILATE, METHODS, check_options, default_checkpoint, make_remover
+from .removal import MAX_DILATE, METHODS, check_options, make_remover
 
-__all__ = ["main", "default_checkpoint"]
+__all__ = ["main"]
 
 
 def parse_box(text: str) -> tuple[int, int, int, int]:
@@ -74,9 +74,8 @@ def parse_args(argv=None):
     parser.add_argument("--method", choices=METHODS, default="gan",
                         help="gan: a trained 64x64 generator (default); or a classical method at full resolution")
     parser.add_argument("--checkpoint", type=Path,
-                        help="a checkpoint of this project for --method gan; default: the best random-mask "
-                             "model of notebook 06 for --profile")
-    parser.add_argument("--profile", default="sample", help="whose notebook 06 models give the default checkpoint")
+                        help="for --method gan: a release model file or any checkpoint of this project; "
+                             "default: the release model that ships in models/release/")
     parser.add_argument("--dilate", type=int, default=5,
                         help=f"grow the mask by this many pixels first, 0 to {MAX_DILATE} (default 5)")
     parser.add_argument("--margin", type=float, default=1.0,
@@ -108,12 +107,7 @@ def main(argv=None) -> int:
     for note in notes:
         print(note if note.startswith("skipped") else f"note: {note}", file=sys.stderr)
     try:
-        default = args.method == "gan" and not args.checkpoint
-        checkpoint = default_checkpoint(resolve_params(args.profile)) if default else args.checkpoint
-    except (OSError, ValueError) as e:
-        return fail(str(e))
-    try:
-        remover = make_remover(args.method, checkpoint, resolve_device(args.device))
+        remover = make_remover(args.method, args.checkpoint, resolve_device(args.device))
     except (OSError, ValueError) as e:
         return fail(f"{'--checkpoint' if args.checkpoint else 'the default model'}: {e}; nothing was written")
     folder = jobs[0].output.parent
