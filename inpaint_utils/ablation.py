@@ -85,7 +85,8 @@ def ablation_table(models: dict[str, RunResult], images: torch.Tensor, params: P
         rows[label], realism = {"kind": kind}, {}
         for masks_name, masks in mask_sets.items():
             metrics = realism_metric_set(params.seed) if masks_name in REALISM_MASKS else []
-            means = evaluate(fill, images, masks, device="cpu" if kind == "baseline" else device, metrics=metrics).mean()
+            on = "cpu" if kind == "baseline" else device
+            means = evaluate(fill, images, masks, device=on, metrics=metrics).mean()
             rows[label] |= {f"{masks_name}: {title}": means[column] for column, title in COLUMNS.items()}
             realism |= {f"{masks_name}: {REALISM_COLUMNS[column]}": value
                         for metric in metrics for column, value in metric.compute().items()}

@@ -115,7 +115,8 @@ class C2ST(Metric):
 
         def crops(images):
             eight_bit = (images.detach().clamp(0, 1) * 255).round() / 255
-            return torch.cat((hole_crops(eight_bit * 2 - 1, mask, self.crop), hole_crops(mask, mask, self.crop)), 1).cpu()
+            pixels = hole_crops(eight_bit * 2 - 1, mask, self.crop)
+            return torch.cat((pixels, hole_crops(mask, mask, self.crop)), dim=1).cpu()
 
         self.real.append(crops(truth))
         self.filled.append(crops(inpainted))
