@@ -8,7 +8,8 @@ from tqdm import tqdm
 from .data import SplitImages
 from .fills import BASELINES, generator_fill, inpaint
 from .masks import center_mask, check_mask
-from .metrics import METRICS, PSNR_CAP, Metric, PixelMetrics, image_metrics, perceptual_metric_set  # noqa: F401
+from .metrics import METRICS, Metric, PixelMetrics, perceptual_metric_set
+from .metrics import PSNR_CAP, image_metrics  # noqa: F401  (defined here before metrics.py: old imports still work)
 from .models import Generator
 from .params import HUB_ID, Params, resolve_device
 from .paths import atomic_write_text, output_root, reports_dir
