@@ -12,6 +12,8 @@ flow one way, from the bottom of this list to the top:
 - ``ablation``     the seed's next steps as options, trained and measured row by row (notebook 06)
 - ``figures``      every figure of the report, saved under figures/<run>/
 - ``evaluation``   metrics on a whole split, every method on the same images, results tables
+- ``realism``      realism without downloaded weights: sharpness, a classifier two-sample test
+- ``metrics``      the metric interface; pixel metrics; LPIPS and FID, with PERCEPTUAL's weights
 - ``training``     the seed's GAN loop, resumable and reproducible; the four runs
 - ``batches``      fresh random crops and synthetic dead leaves for training (CROPS="stream")
 - ``checkpoints``  atomic checkpoints, checked against the run's parameters and architecture
@@ -36,14 +38,17 @@ from .ablation import (ABLATION, ablation_params, ablation_plan, ablation_table,
                        load_ablation, test_masks, train_ablation)
 from .data import (CatDataset, SplitImages, heldout_images, load_cats, load_images, open_image,  # noqa: E402
                    sample_data_path, seed_transform, split_summary, to_rgb, to_uint8)
-from .evaluation import (METRICS, PSNR_CAP, SEED_REPORTED, compare_methods, save_table,  # noqa: E402
-                         describe_winners, evaluate, evaluate_run, image_metrics, load_results,
-                         perceptual_metrics, results_table, seed_comparison)
+from .evaluation import (SEED_REPORTED, UNTRAINED, compare_methods, describe_realism, describe_winners,  # noqa: E402
+                         evaluate, evaluate_run, load_results, perceptual_metrics, results_table, save_table,
+                         seed_comparison, untrained_generator)
 from .figures import (plot_comparison_grid, plot_fill_grid, plot_image_sizes, plot_inpainted_vs_truth, plot_masks, plot_removal,  # noqa: E402
                       plot_losses, plot_mask, plot_progress, plot_psnr_distribution,
                       plot_training_pairs, save_figure)
 from .fills import BASELINES, generator_fill, inpaint  # noqa: E402
 from .masks import MASK_KINDS, center_mask, check_mask, mask_batch  # noqa: E402
+from .metrics import (FID, LPIPS, METRICS, PERCEPTUAL_MODES, PSNR_CAP, Metric, PixelMetrics,  # noqa: E402
+                      image_metrics, perceptual_metric_set, perceptual_weights)
+from .realism import C2ST, REALISM_COLUMNS, Sharpness, gradient_magnitude, realism_metric_set  # noqa: E402
 from .models import ContextDiscriminator, Discriminator, Generator, count_parameters, hole_crops, layer_table  # noqa: E402
 from .params import (HUB_ID, PARAM_NAMES, Params, notebook_params, profile_names,  # noqa: E402
                      resolve_device, resolve_params, seed_everything)

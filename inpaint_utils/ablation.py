@@ -1,8 +1,9 @@
 """The seed's next steps, measured: an ablation in which each row adds one change to the row before.
 
 Every row trains the seed's generator for ABLATION_EPOCHS with BCE, from the same initial weights
-and batches, and is measured with the classical baselines on the same test images, once with the
-seed's centre hole and once with a fixed, seeded set of random masks.
+and batches, and is measured with the classical baselines and the untrained generator on the same
+test images, once with the seed's centre hole and once with a fixed, seeded set of random masks:
+pixel metrics, then realism measures (``realism``: sharpness and a classifier two-sample test).
 """
 
 import dataclasses
@@ -12,12 +13,13 @@ import torch
 import torch.nn as nn
 
 from .data import SplitImages
-from .evaluation import evaluate, save_table
-from .fills import BASELINES
+from .evaluation import UNTRAINED, describe_realism, evaluate, save_table, untrained_generator
+from .fills import BASELINES, generator_fill
 from .masks import center_mask, mask_batch
 from .params import Params, resolve_device
 from .paths import checkpoints_dir
 from .models import count_parameters
+from .realism import REALISM_COLUMNS, realism_metric_set
 from .training import RunResult, build_models, load_run, train_gan
 
 NOTEBOOK = "notebooks/06_beyond_the_seed.ipynb"
@@ -31,6 +33,9 @@ ABLATION = {  # run -> (label, what changes from the row before)
     "prefill": ("+ mean prefill", dict(prefill="mean")),
 }
 COLUMNS = {"hole_psnr": "hole PSNR (dB)", "hole_l1": "hole L1", "full_ssim": "image SSIM"}
+# Mask sets the realism measures run on: the centre hole, whose crops the two-sample test sees whole
+# (random boxes reach 38 pixels, beyond its 32-pixel crop), and which keeps them to ~1 s a row.
+REALISM_MASKS = ("centre",)
 
 
 def ablation_params(params: Params) -> dict[str, Params]:
@@ -65,20 +70,28 @@ def test_masks(params: Params, n: int) -> dict[str, torch.Tensor]:
 
 def ablation_table(models: dict, images: torch.Tensor, params: Params, name: str | None = "ablation",
                    baselines: bool = True) -> pd.DataFrame:
-    """Mean metrics of every model (anything with a ``fill()``: a RunResult, the release model) and
-    every baseline on ``images`` (uint8), with both mask sets.
+    """Mean metrics of the untrained generator, every model (anything with a ``fill()``: a
+    RunResult, the release model) and every baseline on ``images`` (uint8), with both mask sets:
+    the pixel metrics (COLUMNS) for both, then the realism measures (REALISM_COLUMNS) for the mask
+    sets of REALISM_MASKS. ``baselines=False`` measures the models alone.
 
     With a ``name``, the table is also saved as reports/<run>/<name>.{csv,md}.
     """
-    fills = {label: ("learned", m.fill()) for label, m in models.items()}
+    fills = {UNTRAINED: ("untrained", generator_fill(untrained_generator(params)))} if baselines else {}
+    fills |= {label: ("learned", m.fill()) for label, m in models.items()}
     fills |= {label: ("baseline", fill) for label, fill in BASELINES.items()} if baselines else {}
     device, mask_sets = resolve_device(params.device), test_masks(params, len(images))
     rows = {}
     for label, (kind, fill) in fills.items():
-        rows[label] = {"kind": kind}
+        rows[label], realism = {"kind": kind}, {}
         for masks_name, masks in mask_sets.items():
-            means = evaluate(fill, images, masks, device=device if kind == "learned" else "cpu").mean()
+            metrics = realism_metric_set(params.seed) if masks_name in REALISM_MASKS else []
+            on = "cpu" if kind == "baseline" else device
+            means = evaluate(fill, images, masks, device=on, metrics=metrics).mean()
             rows[label] |= {f"{masks_name}: {title}": means[column] for column, title in COLUMNS.items()}
+            realism |= {f"{masks_name}: {REALISM_COLUMNS[column]}": value
+                        for metric in metrics for column, value in metric.compute().items()}
+        rows[label] |= realism
     table = pd.DataFrame(rows).T.rename_axis("method")
     table = table.astype({c: float for c in table.columns if c != "kind"})
     if name:
@@ -112,4 +125,9 @@ def describe_ablation(table: pd.DataFrame) -> str:
                      f"The best learned row, {best} ({learned.loc[best, column]:.2f} dB), is "
                      f"{abs(gap):.2f} dB {'above' if gap > 0 else 'below'} the best baseline, "
                      f"{best_baseline} ({baselines.loc[best_baseline, column]:.2f} dB).")
+        if f"{masks}: {REALISM_COLUMNS['sharpness']}" in table:
+            columns = {f"{masks}: {title}": column for column, title in {"hole_psnr": COLUMNS["hole_psnr"],
+                                                                          **REALISM_COLUMNS}.items()}
+            lines.append(f"- **{masks.capitalize()} masks, realism** "
+                         + describe_realism(table[list(columns)].rename(columns=columns)))
     return "\n".join(lines)

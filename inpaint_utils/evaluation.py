@@ -1,7 +1,5 @@
 """Evaluation: metrics on a whole split, every method on the same images, the results table."""
 
-from pathlib import Path
-
 import pandas as pd
 import torch
 import torch.nn as nn
@@ -10,94 +8,100 @@ from tqdm import tqdm
 from .data import SplitImages
 from .fills import BASELINES, generator_fill, inpaint
 from .masks import center_mask, check_mask
+from .metrics import METRICS, Metric, PixelMetrics, perceptual_metric_set
+from .metrics import PSNR_CAP, image_metrics  # noqa: F401  (defined here before metrics.py: old imports still work)
+from .models import Generator
 from .params import HUB_ID, Params, resolve_device
 from .paths import atomic_write_text, output_root, reports_dir
+from .realism import REALISM_COLUMNS, realism_metric_set
 from .training import CRITERIA, RunResult
 
-PSNR_CAP = 100.0  # dB, reported for a perfect reconstruction (where the MSE is 0)
-# column -> (title, higher is better)
-METRICS = {
-    "hole_l1": ("Hole L1", False), "hole_l2": ("Hole L2 (MSE)", False),
-    "hole_psnr": ("Hole PSNR (dB)", True), "full_psnr": ("Image PSNR (dB)", True),
-    "full_ssim": ("Image SSIM", True),
-}
+UNTRAINED = "Untrained G"  # the floor: the seed's generator as every run starts it, before any training
+TRADE_OFF = ("the perception-distortion trade-off (Blau & Michaeli, CVPR 2018): the best PSNR and the "
+             "most realistic fill are rarely the same fill")
 
 
-def image_metrics(inpainted: torch.Tensor, truth: torch.Tensor, mask: torch.Tensor) -> dict:
-    """Per-image metrics of composites against ground truth, images in [0, 1].
-
-    ``mask`` is one hole for every image, (1, S, S), or one per image, (N, 1, S, S). Hole
-    metrics use only each image's hole pixels; image metrics the whole composite (known pixels
-    pasted back). PSNR is computed per image and capped at PSNR_CAP; SSIM uses an 11x11
-    Gaussian window. Image PSNR and SSIM are torchmetrics' implementations.
-    """
-    from torchmetrics.functional.image import peak_signal_noise_ratio as psnr
-    from torchmetrics.functional.image import structural_similarity_index_measure as ssim
-
-    hole = check_mask(mask, truth.shape[-1]).to(truth.device).expand(len(truth), 1, -1, -1)
-    values = 3 * hole.sum(dim=(1, 2, 3))  # hole pixels x channels, per image
-    error = inpainted - truth
-    hole_l2 = (error.square() * hole).sum(dim=(1, 2, 3)) / values
-    return {
-        "hole_l1": (error.abs() * hole).sum(dim=(1, 2, 3)) / values,
-        "hole_l2": hole_l2,
-        "hole_psnr": (-10 * torch.log10(hole_l2)).clamp(max=PSNR_CAP),
-        "full_psnr": psnr(inpainted, truth, data_range=1.0, reduction="none", dim=(1, 2, 3)).clamp(max=PSNR_CAP),
-        "full_ssim": ssim(inpainted, truth, data_range=1.0, reduction="none"),
-    }
+def untrained_generator(params: Params) -> Generator:
+    """The seed's generator initialised from SEED, as every run's training starts it, in eval mode:
+    the row that shows how much training buys. The global random state is left as it was."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(params.seed)
+        g = Generator()
+    return g.to(resolve_device(params.device)).eval()
 
 
 @torch.no_grad()
 def evaluate(fill, images: torch.Tensor, mask: torch.Tensor, *, d: nn.Module | None = None,
-             criterion: str | None = None, device=None, batch_size: int = 256) -> pd.DataFrame:
+             criterion: str | None = None, device=None, batch_size: int = 256,
+             metrics: list[Metric] = ()) -> pd.DataFrame:
     """Metrics of ``fill`` on every image of ``images`` (uint8, fixed order): one row per image.
 
     With a discriminator ``d`` and a ``criterion`` name, also the seed's figures per image:
-    D loss = criterion(D(composite), 0) and G loss = criterion(D(composite), 1).
+    D loss = criterion(D(composite), 0) and G loss = criterion(D(composite), 1). ``metrics``
+    (``metrics.Metric``s, such as ``realism.realism_metric_set()``) see the same composites,
+    batch by batch; read them afterwards with their ``compute()``.
     """
     device = torch.device(device or "cpu")
     mask = check_mask(mask, images.shape[-1]).to(device)
     if mask.dim() == 4 and len(mask) != len(images):
         raise ValueError(f"{len(mask)} masks for {len(images)} images: give one mask, or one per image")
     loss = CRITERIA[criterion](reduction="none") if d is not None else None
-    parts = []
+    pixel, losses = PixelMetrics(), {"d_loss": [], "g_loss": []}
     for start in range(0, len(images), batch_size):
         truth = images[start:start + batch_size].to(device).float() / 255
         masks = mask[start:start + batch_size] if mask.dim() == 4 else mask
         inpainted = inpaint(fill, truth, masks)
-        metrics = image_metrics(inpainted, truth, masks)
+        for metric in (pixel, *metrics):
+            metric.update(inpainted, truth, masks)
         if d is not None:
             d.eval()
             out = d(inpainted, masks).float().view(-1)
-            metrics["d_loss"] = loss(out, torch.zeros_like(out))
-            metrics["g_loss"] = loss(out, torch.ones_like(out))
-        parts.append(pd.DataFrame({k: v.cpu().numpy() for k, v in metrics.items()}))
-    table = pd.concat(parts, ignore_index=True)
+            losses["d_loss"].append(loss(out, torch.zeros_like(out)).cpu())
+            losses["g_loss"].append(loss(out, torch.ones_like(out)).cpu())
+    columns = pixel.per_image() | ({k: torch.cat(v) for k, v in losses.items()} if d is not None else {})
+    table = pd.DataFrame({k: v.numpy() for k, v in columns.items()})
     table.index.name = "image"
     return table
 
 
-def evaluate_run(result: RunResult, test: SplitImages, params: Params) -> pd.DataFrame:
+def evaluate_run(result: RunResult, test: SplitImages, params: Params, metrics: list[Metric] = ()) -> pd.DataFrame:
     """``evaluate`` for a trained run, with the seed's D and G losses under its own criterion."""
     mask = center_mask(params.image_size, params.hole_size)
-    return evaluate(generator_fill(result.g, result.fill_colour), test.images, mask, d=result.d, criterion=result.run,
-                    device=resolve_device(params.device))
+    return evaluate(result.fill(), test.images, mask, d=result.d, criterion=result.run,
+                    device=resolve_device(params.device), metrics=metrics)
 
 
-def compare_methods(models: dict[str, RunResult], test: SplitImages, params: Params) -> pd.DataFrame:
-    """Per-image metrics of every trained model and every baseline on the whole test split."""
-    mask = center_mask(params.image_size, params.hole_size)
-    parts = [evaluate_run(m, test, params).assign(method=label, kind="GAN") for label, m in models.items()]
+def compare_methods(models: dict[str, RunResult], test: SplitImages, params: Params,
+                    realism: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Per-image metrics of the untrained generator, every trained model and every baseline on the
+    whole test split; and per method the realism measures (REALISM_COLUMNS: sharpness, C2ST) on
+    the same composites, or None with ``realism=False``."""
+    mask, device = center_mask(params.image_size, params.hole_size), resolve_device(params.device)
+    parts, measured = [], {}
+
+    def measure(label, kind, run):
+        metrics = realism_metric_set(params.seed) if realism else []
+        parts.append(run(metrics).assign(method=label, kind=kind))
+        measured[label] = {k: v for metric in metrics for k, v in metric.compute().items()}
+
+    g0 = generator_fill(untrained_generator(params))
+    measure(UNTRAINED, "untrained", lambda metrics: evaluate(g0, test.images, mask, device=device, metrics=metrics))
+    for label, m in models.items():
+        measure(label, "GAN", lambda metrics: evaluate_run(m, test, params, metrics))
     for label, fill in tqdm(BASELINES.items(), desc="baselines", mininterval=2):
-        parts.append(evaluate(fill, test.images, mask).assign(method=label, kind="baseline"))
-    return pd.concat(parts).reset_index()
+        measure(label, "baseline", lambda metrics: evaluate(fill, test.images, mask, metrics=metrics))
+    realism_table = pd.DataFrame(measured).T.rename_axis("method") if realism else None
+    return pd.concat(parts).reset_index(), realism_table
 
 
-def results_table(per_image: pd.DataFrame, params: Params) -> pd.DataFrame:
-    """Mean of each metric per method; saved as results.csv and results.md in the reports folder."""
+def results_table(per_image: pd.DataFrame, params: Params, realism: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Mean of each metric per method, then the ``realism`` columns where given; saved as
+    results.csv and results.md in the reports folder."""
     columns = [c for c in [*METRICS, "d_loss", "g_loss"] if c in per_image]
     table = per_image.groupby("method", sort=False).agg(
         kind=("kind", "first"), images=("image", "count"), **{c: (c, "mean") for c in columns})
+    if realism is not None:
+        table = table.join(realism[[c for c in REALISM_COLUMNS if c in realism]].astype(float))
     save_table(table, "results", params)
     atomic_write_text(reports_dir(params) / "per_image.csv", per_image.to_csv(index=False))
     return table
@@ -135,7 +139,25 @@ def describe_winners(table: pd.DataFrame) -> str:
                            for kind, name in by_kind.items() if name != best)
         lines.append(f"- **{title}** ({'higher' if higher else 'lower'} is better): **{best}** "
                      f"({table.loc[best, 'kind']}), {table.loc[best, column]:.4g}; {others}")
+    if {*REALISM_COLUMNS} <= set(table.columns):
+        lines.append("- **Realism** " + describe_realism(table))
     return "\n".join(lines)
+
+
+def describe_realism(table: pd.DataFrame, psnr: str = "hole_psnr", sharpness: str = "sharpness",
+                     c2st: str = "c2st_acc", spread: str = "c2st_std") -> str:
+    """Markdown, two sentences: the fill closest to the photos' sharpness and the one the two-sample
+    test finds hardest to tell from the photos; then whether the best ``psnr`` is the latter."""
+    closest = (table[sharpness] - 1).abs().idxmin()
+    hardest, easiest = (table[c2st] - 0.5).abs().idxmin(), table[c2st].idxmax()
+    best_psnr = table[psnr].idxmax()
+    same = ("it is also the hardest fill to tell from the photos" if best_psnr == hardest
+            else f"it is not the most realistic fill, as {TRADE_OFF.split(':')[0]} predicts")
+    return (f"(sharpness 1 = as sharp as the photos; C2ST 50% = fills the classifier cannot tell "
+            f"from photos): sharpness closest to the photos' **{closest}** ({table.loc[closest, sharpness]:.2f}); "
+            f"hardest to tell from photos **{hardest}** (C2ST {table.loc[hardest, c2st]:.0%} "
+            f"± {table.loc[hardest, spread]:.0%}), easiest {easiest} ({table.loc[easiest, c2st]:.0%}). "
+            f"The best hole PSNR is **{best_psnr}**'s ({table.loc[best_psnr, psnr]:.2f} dB): {same}.")
 
 
 SEED_REPORTED = pd.DataFrame(  # the seed's printed figures on the hub data, 9,392 training images
@@ -160,50 +182,31 @@ def seed_comparison(models: dict[str, RunResult], table: pd.DataFrame, params: P
     return pd.concat({"seed report": SEED_REPORTED, "this run": ours}, axis=1)
 
 
-def perceptual_metrics(models: dict[str, RunResult], test: SplitImages, params: Params) -> pd.DataFrame | None:
-    """LPIPS (AlexNet) and FID per method, only where their weights are already on disk.
+def perceptual_metrics(models: dict[str, RunResult], test: SplitImages, params: Params,
+                       untrained: bool = False) -> pd.DataFrame | None:
+    """LPIPS (AlexNet) and FID per method on the test split's centre holes, where PERCEPTUAL finds
+    their weights: on disk, else downloaded under "auto"; a metric without them is skipped with one
+    line saying why (or raises, under "required"). See ``metrics.perceptual_weights``. With
+    ``untrained``, the untrained generator's row comes first.
 
-    Nothing is downloaded: without the weights this prints which metric was skipped and why.
+    FID compares the N true test images with each method's N composites (``metrics.FID``): on
+    fewer than a few thousand images it is biased upwards, so its values rank rows measured on the
+    same images and mean little beside published FIDs.
     """
-    checkpoints = Path(torch.hub.get_dir()) / "checkpoints"
-    alexnet = checkpoints / "alexnet-owt-7be5be79.pth"
-    inception = checkpoints / "weights-inception-2015-12-05-6726825d.pth"
-    try:
-        import torch_fidelity  # noqa: F401  (FID's feature extractor)
-        has_fidelity = True
-    except ImportError:
-        has_fidelity = False
-    use_lpips, use_fid = alexnet.exists(), inception.exists() and has_fidelity
-    if not use_lpips:
-        print(f"LPIPS skipped: its AlexNet weights are not on disk ({alexnet}); nothing is downloaded.")
-    if not use_fid:
-        why = f"the Inception weights are not on disk ({inception})" if has_fidelity else "torch-fidelity is not installed"
-        print(f"FID skipped: {why}; nothing is downloaded.")
-    if not (use_lpips or use_fid):
-        return None
     device = resolve_device(params.device)
-    mask = center_mask(params.image_size, params.hole_size).to(device)
-    truth = test.images.to(device).float() / 255
-    if use_lpips:
-        from torchmetrics.image.lpip import LearnedPerceptualImagePatchSimilarity
-
-        lpips = LearnedPerceptualImagePatchSimilarity(net_type="alex", normalize=True).to(device)
-    if use_fid:
-        from torchmetrics.image.fid import FrechetInceptionDistance
-
-        fid = FrechetInceptionDistance(normalize=True, reset_real_features=False,
-                                       feature_extractor_weights_path=str(inception)).to(device)
-        fid.update(truth, real=True)
+    metrics = perceptual_metric_set(params.perceptual, device)
+    if not metrics:
+        return None
+    mask = center_mask(params.image_size, params.hole_size)
+    fills = {UNTRAINED: generator_fill(untrained_generator(params))} if untrained else {}
+    fills |= {label: m.fill() for label, m in models.items()} | BASELINES
     rows = {}
-    with torch.no_grad():
-        for label, fill in ({label: generator_fill(m.g, m.fill_colour) for label, m in models.items()} | BASELINES).items():
-            inpainted = inpaint(fill, truth, mask)
-            rows[label] = {}
-            if use_lpips:
-                rows[label]["LPIPS"] = lpips(inpainted, truth).item()
-                lpips.reset()
-            if use_fid:
-                fid.update(inpainted, real=False)
-                rows[label]["FID"] = fid.compute().item()
-                fid.reset()
-    return pd.DataFrame(rows).T
+    for label, fill in fills.items():
+        for metric in metrics:
+            metric.reset()
+        evaluate(fill, test.images, mask, device=device, metrics=metrics)
+        rows[label] = {metric.columns[k]: v for metric in metrics for k, v in metric.compute().items()}
+    if "fid" in {k for metric in metrics for k in metric.columns}:
+        print(f"FID: the {len(test.images)} test images against each method's {len(test.images)} composites; "
+              "below a few thousand images FID is biased upwards: compare rows, not published values.")
+    return pd.DataFrame(rows).T.rename_axis("method")

@@ -121,7 +121,7 @@ def plot_fill_grid(models: dict[str, RunResult], images: torch.Tensor, masks: to
     """One row per image (uint8): the masked input, each model's and baseline's composite, the truth.
     ``masks`` is one mask for all, (1, S, S), or one per image, (N, 1, S, S)."""
     truth = images.float() / 255
-    fills = {label: generator_fill(m.g, m.fill_colour) for label, m in models.items()}
+    fills = {label: m.fill() for label, m in models.items()}
     fills |= {label: BASELINES[label] for label in baselines}
     columns = {"Input masked": (1 - masks) * truth + masks * 0.5}  # the hole in grey
     columns |= {label: inpaint(fill, truth, masks) for label, fill in fills.items()}

@@ -61,6 +61,7 @@ class Params:
     release_epochs: int = 0  # the release recipe's epochs (python -m inpaint_utils.train_release)
     ablation_epochs: int = 10  # notebook 06: epochs of each row of the ablation
     eval_masks: str = "mixed"  # notebook 06: kind of the fixed, seeded random masks it also tests on
+    perceptual: str = "auto"  # LPIPS and FID: "auto" (weights on disk, else download, else skip), "off", "required"
     seed: int = 42  # seeds Python, NumPy, torch and the batch order
     device: str = "auto"  # "auto" (CUDA if present, else CPU), "cpu", "cuda", "cuda:1", "mps"
     amp: bool = False  # bf16 autocast: faster on GPUs, changes the numbers slightly
@@ -86,7 +87,8 @@ PARAM_NAMES = tuple(f.name.upper() for f in fields(Params))
 TRAINING_IDENTITY = ("data", "revision", "max_images", "image_size", "hole_size", "batch_size", "lr", "seed",
                      "mask", "rec_weight", "adv_weight", "rec_loss", "known_weight", "local_d", "local_size",
                      "prefill", "g_only_epochs", "crops", "synthetic", "steps_per_epoch", "ema_decay", "amp")
-CHOICES = {"mask": MASK_KINDS, "eval_masks": MASK_KINDS[1:], "rec_loss": ("l1", "l2"), "prefill": PREFILLS, "crops": ("fixed", "stream")}
+CHOICES = {"mask": MASK_KINDS, "eval_masks": MASK_KINDS[1:], "rec_loss": ("l1", "l2"), "prefill": PREFILLS,
+           "crops": ("fixed", "stream"), "perceptual": ("auto", "off", "required")}
 
 
 def profile_names() -> list[str]:

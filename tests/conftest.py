@@ -53,3 +53,12 @@ def write_parquet(path: Path, cells: list, labels: list[int]) -> Path:
     rows = {"image": [{"bytes": b, "path": None} for b in cells], "labels": labels}
     datasets.Dataset.from_dict(rows, features=features).to_parquet(str(path))
     return path
+
+
+@pytest.fixture(autouse=True)
+def no_weight_downloads(monkeypatch):
+    """No test downloads LPIPS or FID weights: under PERCEPTUAL="auto" the network never answers."""
+    def refuse(url, path, hash_prefix):
+        raise OSError("downloads are off in the tests")
+
+    monkeypatch.setattr(iu.metrics, "_download", refuse)
