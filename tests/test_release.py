@@ -4,6 +4,7 @@ head) and the shipped model: it loads, matches its card's sha256 and re-evaluate
 import dataclasses
 import json
 
+import numpy as np
 import pytest
 import torch
 import torch.nn as nn
@@ -105,3 +106,14 @@ def test_the_shipped_model_matches_its_card():
     assert (RELEASE_DIR / "inpainter.pt").stat().st_size < 8_000_000
     assert card["sha256"] == sha256(RELEASE_DIR / "inpainter.pt")
     check_release()  # raises if its metrics moved (exactly on the card's torch and CPU, else 0.05 dB)
+
+
+@pytest.mark.skipif(not (RELEASE_DIR / "inpainter.pt").exists(), reason="no release model committed yet")
+def test_object_removal_uses_the_release_model_by_default():
+    remover = iu.make_remover("gan")
+    assert remover.name.startswith("gan (release model")
+    image = smooth_images(1, size=96)[0].permute(1, 2, 0).numpy()
+    mask = np.zeros(image.shape[:2], dtype=bool)
+    mask[40:50, 30:45] = True
+    out = iu.remove_object(image, mask, remover, dilate=0)
+    assert np.array_equal(out[~mask], image[~mask]) and not np.array_equal(out[mask], image[mask])
