@@ -86,7 +86,7 @@ def export_release(checkpoint: Path, out_dir: Path = RELEASE_DIR) -> dict:
     history = state["history"]
     card = {
         "model": MODEL_FILE, "sha256": sha256(out_dir / MODEL_FILE),
-        "architecture": "the seed's Generator (3,647,043 parameters), correcting a harmonic prefill",
+        "generator parameters": sum(v.numel() for v in g.parameters()),
         "parameters": {k.upper(): v for k, v in dataclasses.asdict(params).items()},
         "data": {"source": params.data, "training images": int(len(load_images(params)["train"])),
                  "source photos": [name for name, (label, _) in SAMPLE_PHOTOS.items() if label == 0]
@@ -102,12 +102,14 @@ def export_release(checkpoint: Path, out_dir: Path = RELEASE_DIR) -> dict:
     atomic_write_text(out_dir / CARD_JSON, json.dumps(card, indent=1) + "\n")
     atomic_write_text(out_dir / CARD_MD, model_card_markdown(card))
     if card["training"]["validation"]:
-        save_validation_curve(card["training"]["validation"], out_dir / "validation.png")
+        prefill = pd.DataFrame(card["metrics"]).set_index(["images", "method"]).loc[("held-out photos", "Harmonic")]
+        save_validation_curve(card["training"]["validation"], prefill, out_dir / "validation.png")
     return card
 
 
-def save_validation_curve(rows: list[dict], path: Path) -> None:
-    """Held-out hole PSNR against training steps: whether the run was still improving."""
+def save_validation_curve(rows: list[dict], prefill: pd.Series, path: Path) -> None:
+    """Held-out hole PSNR against training steps, beside its harmonic prefill's (the model before
+    training): whether the run was still improving, and on which side of its starting point."""
     import io
 
     import matplotlib.pyplot as plt
@@ -115,6 +117,9 @@ def save_validation_curve(rows: list[dict], path: Path) -> None:
     curve = pd.DataFrame(rows).set_index("step")
     fig, ax = plt.subplots(figsize=(6, 3.5))
     curve.plot(ax=ax, marker=".")
+    for colour, column in zip(("C0", "C1"), curve.columns):
+        ax.axhline(prefill[column], color=colour, linestyle="--", linewidth=1, label=f"harmonic prefill, {column.split(':')[0]}")
+    ax.legend(fontsize=8)
     ax.set(xlabel="training step", ylabel="held-out hole PSNR (dB)", title="Release model during training (EMA)")
     ax.grid(alpha=0.3)
     buffer = io.BytesIO()
@@ -188,38 +193,59 @@ def git_commit() -> str | None:
         return None
 
 
+CARD_COLUMNS = {"centre: hole PSNR (dB)": "hole PSNR, centre", "random: hole PSNR (dB)": "hole PSNR, random",
+                "random: image SSIM": "SSIM, random", "centre: sharpness": "sharpness", "centre: C2ST acc": "C2ST acc"}
+
+
 def model_card_markdown(card: dict) -> str:
     """The card as Markdown: what the model is, how it was trained, and how it scores."""
-    metrics = pd.DataFrame(card["metrics"]).set_index(["images", "method"]).drop(columns="kind")
+    metrics = pd.DataFrame(card["metrics"]).set_index(["images", "method"])[list(CARD_COLUMNS)]
+    metrics = metrics.rename(columns=CARD_COLUMNS)
+    tables = "\n\n".join(f"**{images.capitalize()}**\n\n{metrics.loc[images].to_markdown(floatfmt='.2f')}"
+                          for images in metrics.index.unique("images"))
+    held_out = metrics.loc["held-out photos"]
+    classical = held_out.loc[["Telea", "Navier-Stokes", "Biharmonic"]]
+    ours, prefill = held_out.loc[LABEL], held_out.loc["Harmonic"]
+    summary = "; ".join(
+        f"{masks} masks {ours[f'hole PSNR, {masks}']:.2f} dB: {ours[f'hole PSNR, {masks}'] - prefill[f'hole PSNR, {masks}']:+.2f} "
+        f"against its harmonic prefill, {ours[f'hole PSNR, {masks}'] - classical[f'hole PSNR, {masks}'].max():+.2f} against "
+        f"the best of Telea, Navier-Stokes and biharmonic" for masks in ("centre", "random"))
     training = card["training"]
+    machine_ = card["machine"]
     rows = "\n".join(f"| `{k}` | `{v!r}` |" for k, v in card["parameters"].items())
     return f"""# Model card: the release inpainter
 
-**What it is.** {card['architecture']}. It fills holes in 64x64 RGB images: the hole is first filled
-by a harmonic (Laplace) interpolation of its border, and the network adds a correction. Larger
-photos are filled crop by crop (`python -m inpaint_utils.remove`). File: `{card['model']}`, sha256
-`{card['sha256']}`, the EMA of the generator's weights in half precision.
+**What it is.** The seed's generator ({card['generator parameters']:,} parameters), trained to
+correct a harmonic fill: the hole of a 64x64 RGB image is first filled by solving Laplace's equation
+from its border, and the network adds a correction (its last layer started at zero, so before
+training it returned the harmonic fill exactly). Larger photos are filled crop by crop
+(`python -m inpaint_utils.remove`). File `{card['model']}`: the EMA of the generator's weights in
+half precision, sha256 `{card['sha256']}`.
 
-**Data.** {card['data']['source']} ({card['data']['training images']} training images;
-photos: {', '.join(card['data']['source photos'] or ['see DATA'])}); {card['data']['crops']}.
-It never saw {card['data']['never seen']}. The test split is cut from the same photos as the
-training images, so the held-out photos (other photos, other sources) are the honest measure.
+**Data.** `{card['data']['source']}`: {card['data']['training images']} training images, crops of
+{', '.join(card['data']['source photos'] or ['see DATA'])}; {card['data']['crops']}. It never saw
+{card['data']['never seen']}. The test split is cut from the same photos as the training images, so
+the held-out photos (other photos, from other sources) are the honest measure.
 
-**Training.** {training['steps']} steps ({training['epochs']} epochs of checkpoints) in
-{training['hours']} h on {card['machine']['processor']} ({card['machine']['threads']} threads),
-torch {card['machine']['torch']}, git commit `{card['git commit']}`.
-Command: `python -m inpaint_utils.train_release`. Held-out hole PSNR during training:
-`validation.png` beside this card.
+**Training.** {training['steps']:,} steps ({training['epochs']} checkpointed epochs) in
+{training['hours']} h on one {machine_['processor']} CPU ({machine_['threads']} thread(s)), torch
+{machine_['torch']}, git commit `{card['git commit']}`; `python -m inpaint_utils.train_release`
+reproduces it. `validation.png` beside this card shows held-out hole PSNR during training.
+
+**How it scores** on the held-out photos: {summary}. Sharpness (1.0 = as sharp as the photo) and
+C2ST accuracy (50% = a classifier cannot tell the fill from the photo) are the realism measures:
+the best PSNR and the most realistic fill are rarely the same fill (Blau & Michaeli, 2018).
 
 **Limits.** Trained offline on crops of a handful of photos: it has seen little variety, fills
 64x64 crops only, and is a research artefact, not a product.
 
 ## Metrics
 
-Means over the images; hole PSNR in dB (higher is better), hole L1 (lower is better), SSIM of
-the whole image. Same images and masks for every row.
+Means over the images, the same images and masks for every row (notebook 06's): hole PSNR in dB
+on the seed's centre hole and on seeded random masks, image SSIM, and the realism measures on the
+centre hole. "Untrained G" is the seed's generator at initialisation, the floor.
 
-{metrics.to_markdown(floatfmt=".2f")}
+{tables}
 
 ## Parameters
 
