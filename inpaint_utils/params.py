@@ -1,11 +1,13 @@
 """Parameters and profiles: the settings of one run, as notebooks and ``report.py`` spell them."""
 
+import dataclasses
 import os
 import random
 import re
 import sys
 import typing
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -87,6 +89,9 @@ PARAM_NAMES = tuple(f.name.upper() for f in fields(Params))
 TRAINING_IDENTITY = ("data", "revision", "max_images", "image_size", "hole_size", "batch_size", "lr", "seed",
                      "mask", "rec_weight", "adv_weight", "rec_loss", "known_weight", "local_d", "local_size",
                      "prefill", "g_only_epochs", "crops", "synthetic", "steps_per_epoch", "ema_decay", "amp")
+# Overrides that leave a run's results as they are; any other override gives the run its own name
+# (RUN_NAME), e.g. sample-BCE_EPOCHS=5, so it never overwrites the profile's figures and checkpoints.
+OUTPUT_NEUTRAL = ("device", "retrain", "run_name", "checkpoint_dir", "perceptual", "release_epochs", "val_every")
 CHOICES = {"mask": MASK_KINDS, "eval_masks": MASK_KINDS[1:], "rec_loss": ("l1", "l2"), "prefill": PREFILLS,
            "crops": ("fixed", "stream"), "perceptual": ("auto", "off", "required")}
 
@@ -111,8 +116,12 @@ def resolve_params(profile: str = "auto", overrides: dict | None = None) -> Para
     if not path.is_file():
         raise ValueError(f"unknown profile {profile!r}; valid profiles: {', '.join(profile_names())}")
     values = _checked_values(yaml.safe_load(path.read_text()) or {}, f"profile {path.name}")
-    values.update(_checked_values(overrides or {}, "parameter"))
-    params = Params(profile=profile, **values)
+    given = _checked_values(overrides or {}, "parameter")
+    params = Params(profile=profile, **values | given)
+    changed = {k: v for k, v in given.items() if k not in OUTPUT_NEUTRAL and v != getattr(Params(**values), k)}
+    if changed and params.run_name is None:  # the profile's own outputs change only under its own values
+        suffix = ",".join(f"{k.upper()}={_safe(v)}" for k, v in sorted(changed.items()))
+        params = dataclasses.replace(params, run_name=f"{profile}-{suffix}")
     if params.image_size != 64:
         raise ValueError(f"IMAGE_SIZE must be 64, got {params.image_size}: the seed's generator maps "
                          "64x64 to 64x64 only (its dilated layers shrink 16x16 to 8x8 before three 2x "
@@ -138,6 +147,12 @@ def resolve_params(profile: str = "auto", overrides: dict | None = None) -> Para
     if not 8 <= params.local_size <= params.image_size:
         raise ValueError(f"LOCAL_SIZE must be between 8 and IMAGE_SIZE ({params.image_size}), got {params.local_size}")
     return params
+
+
+def _safe(value) -> str:
+    """``value`` as part of a folder name: a path keeps its last part, other characters become _."""
+    text = Path(value).name if isinstance(value, str) and os.sep in value else str(value)
+    return re.sub(r"[^\w.+-]+", "_", text)
 
 
 def notebook_params(namespace: dict) -> Params:

@@ -61,3 +61,11 @@ def test_unwritable_output_folder_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("INPAINT_OUTPUT_ROOT", str(blocker / "below"))
     with pytest.raises(PermissionError, match="cannot write to .*INPAINT_OUTPUT_ROOT"):
         iu.figures_dir(iu.resolve_params("sample"))
+
+
+def test_an_override_runs_under_its_own_name_so_the_profiles_outputs_stay_as_they_are():
+    assert iu.resolve_params("sample", {"BCE_EPOCHS": 5, "LR": 0.001}).name == "sample-BCE_EPOCHS=5,LR=0.001"
+    assert iu.resolve_params("sample", {"BCE_EPOCHS": 3}).name == "sample"  # the profile's own value
+    assert iu.resolve_params("sample", {"DEVICE": "cpu", "RETRAIN": True}).name == "sample"  # same results
+    assert iu.resolve_params("sample", {"DATA": "/data/my cats.parquet"}).name == "sample-DATA=my_cats.parquet"
+    assert iu.resolve_params("sample", {"BCE_EPOCHS": 5, "RUN_NAME": "mine"}).name == "mine"

@@ -55,11 +55,13 @@ def test_failing_notebook_stops_the_report_naming_notebook_and_cell(tmp_path):
     done = report(tmp_path, "--profile", "smoke", "--set", f"DATA={tmp_path / 'missing.parquet'}")
     assert done.returncode != 0
     assert "01_data.ipynb failed in cell" in done.stderr and "does not exist" in done.stderr
-    assert not (tmp_path / "reports" / "smoke" / "notebooks" / "02_baseline_bce.ipynb").exists()
+    run = tmp_path / "reports" / "smoke-DATA=missing.parquet"  # an override runs under its own name
+    assert (run / "notebooks" / "01_data.ipynb").exists() and not (run / "notebooks" / "02_baseline_bce.ipynb").exists()
+    assert not (tmp_path / "reports" / "smoke").exists()
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--profile", "fast"], "unknown profile 'fast'; valid profiles: full, long, sample, smoke"),
+    (["--profile", "fast"], "unknown profile 'fast'; valid profiles: full, long, release, sample, smoke"),
     (["--set", "EPOCHS=3"], "unknown parameter name 'EPOCHS'; valid names: DATA,"),
 ])
 def test_report_refuses_unknown_profiles_and_parameters_before_running(tmp_path, args, message):
