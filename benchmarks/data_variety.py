@@ -40,10 +40,10 @@ def main(argv=None):
     for label, change in ROWS.items():
         p = dataclasses.replace(base, **change, run_name=label.replace(" ", "-").replace("%", ""))
         size = SOURCE_SCALE * p.image_size if p.crops == "stream" else p.image_size
-        images = iu.load_images(p, image_size=size)
+        train, validation = iu.load_images(p, image_size=size)["train"], iu.load_images(p)["validation"]
         # CROPS=fixed checkpoints once a pass over its images (15 steps): as many passes as the steps
-        epochs = 1 if p.crops == "stream" else max(1, round(args.steps * p.batch_size / len(images["train"])))
-        run = iu.train_gan("release", nn.BCELoss(), images["train"].images, images["validation"].images, p,
+        epochs = 1 if p.crops == "stream" else max(1, round(args.steps * p.batch_size / len(train)))
+        run = iu.train_gan("release", nn.BCELoss(), train.images, validation.images, p,
                            iu.checkpoints_dir(p) / "release.pt", epochs)
         rows.append(iu.ablation_table({label: run}, heldout, p, name=None, baselines=not rows))
         print(rows[-1].filter(like="PSNR").round(2).to_string(), flush=True)
