@@ -228,9 +228,8 @@ half precision, sha256 `{card['sha256']}`.
 the held-out photos (other photos, from other sources) are the honest measure.
 
 **Training.** {training['steps']:,} steps ({training['epochs']} checkpointed epochs) in
-{training['hours']} h on one {machine_['processor']} CPU ({machine_['threads']} thread(s)), torch
-{machine_['torch']}, git commit `{card['git commit']}`; `python -m inpaint_utils.train_release`
-reproduces it. `validation.png` beside this card shows held-out hole PSNR during training.
+{training['hours']} h of training on an {machine_['processor']} CPU, torch {machine_['torch']}, git
+commit `{card['git commit']}` at export; `python -m inpaint_utils.train_release` reproduces it. `validation.png` beside this card shows held-out hole PSNR during training.
 
 **How it scores** on the held-out photos: {summary}. Sharpness (1.0 = as sharp as the photo) and
 C2ST accuracy (50% = a classifier cannot tell the fill from the photo) are the realism measures:
