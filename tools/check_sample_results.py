@@ -21,7 +21,15 @@ TOLERANCE_DB = 1.5
 def read_md(text: str) -> pd.DataFrame:
     rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in text.splitlines() if line.startswith("|")]
     frame = pd.DataFrame(rows[2:], columns=rows[0]).set_index(rows[0][0])
-    return frame.apply(pd.to_numeric, errors="ignore")
+    return frame.apply(numeric)
+
+
+def numeric(column: pd.Series) -> pd.Series:
+    """The column as numbers, or as it is if it holds text (``kind``)."""
+    try:
+        return pd.to_numeric(column)
+    except (ValueError, TypeError):
+        return column
 
 
 def main() -> int:
@@ -35,6 +43,11 @@ def main() -> int:
             print(f"{path}: regenerated exactly")
             continue
         old, new = read_md(committed), read_md(now)
+        if list(old.index) != list(new.index) or list(old.columns) != list(new.columns):
+            print(f"{path}: its rows or columns differ from the committed table's "
+                  f"(rows {list(new.index)}; columns {list(new.columns)})")
+            failed = True
+            continue
         psnr = [c for c in old.columns if "psnr" in c.lower()]
         drift = (new[psnr] - old[psnr]).abs()
         kind = old["kind"] if "kind" in old else pd.Series("", index=old.index)
