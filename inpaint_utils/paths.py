@@ -54,11 +54,14 @@ def checkpoints_dir(params: Params) -> Path:
                         else output_root() / "checkpoints" / params.name)
 
 
-def atomic_write(path: Path, write) -> None:
-    """``write(binary file)`` into a temporary file beside ``path``, flushed to disk, then renamed
-    over ``path``: readers see the old file or the new one, never half of one."""
+def atomic_write(path: Path, write, check_folder: bool = True) -> None:
+    """``write(binary file)`` into ``.<name>.<pid>.tmp`` beside ``path``, flushed to disk, then
+    renamed over ``path``: readers see the old file or the new one, never half of one.
+    ``check_folder`` first makes the folder and checks it, with advice meant for the project's
+    outputs; the removal command checks its own output folder once instead."""
     path = Path(path)
-    writable_dir(path.parent)
+    if check_folder:
+        writable_dir(path.parent)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as f:

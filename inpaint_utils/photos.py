@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, JpegImagePlugin, UnidentifiedImageError
 
+from .paths import atomic_write
+
 # Pillow warns above 89 MP and refuses above 179 MP, to stop decompression bombs (a small file
 # that decodes to gigabytes). 120 MP admits the largest common cameras (100-MP medium format,
 # 108-MP phones) and needs about 2.5 GB of memory (2.1 GB measured at 96 MP); --max-pixels raises it.
@@ -26,7 +28,7 @@ WRITABLE = {"PNG": ".png", "JPEG": ".jpg", "TIFF": ".tif", "BMP": ".bmp", "WEBP"
 SUFFIX_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP",
                   ".webp": "WEBP"}
 KEEP_TIFF_TAGS = {270, 271, 272, 282, 283, 296, 305, 306, 315, 33432, 34665, 34853}  # metadata, not layout
-LEFTOVER = re.compile(r"\.(.+)\.(\d+)\.tmp")  # a temporary file of write_atomically
+LEFTOVER = re.compile(r"\.(.+)\.(\d+)\.tmp")  # a temporary file of paths.atomic_write
 
 
 class PhotoError(ValueError):
@@ -216,23 +218,7 @@ def save_photo(path, pixels: np.ndarray, alpha: np.ndarray | None, fmt: str, opt
         kwargs.update(compression="tiff_lzw")
     elif fmt == "BMP":
         kwargs = {}
-    write_atomically(Path(path), lambda f: image.save(f, format=fmt, **kwargs))
-
-
-def write_atomically(path: Path, write) -> None:
-    """``write(binary file)`` into ``.<name>.<pid>.tmp`` beside ``path``, flushed, then renamed
-    over ``path``: a reader sees no file or a whole one. A kill -9 leaves the temporary file,
-    which ``remove_leftovers`` deletes on the next run. (``paths.atomic_write`` names files the
-    same way but checks the folder on each write, with advice meant for the project's outputs.)"""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(Path(path), lambda f: image.save(f, format=fmt, **kwargs), check_folder=False)
 
 
 def remove_leftovers(folder: Path) -> list[Path]:
