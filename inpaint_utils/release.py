@@ -1,10 +1,10 @@
 """The release model: one trained inpainter that ships in ``models/release/``, with its card.
 
 The recipe is the ``release`` profile: the seed's generator correcting a harmonic fill, trained on
-fresh crops of the training split (and a share of dead leaves) with random masks, an L1 hole loss
-and GLCIC's context discriminator, bf16 autocast, and an EMA of G's weights. ``python -m
-inpaint_utils.train_release`` trains it (resumably) and exports the EMA generator alone, in half
-precision, with ``model_card.json`` (every parameter, the data, steps, time, machine, versions,
+fresh crops of the training split (and a share of dead leaves) with random masks, an L1 hole loss,
+bf16 autocast, and an EMA of G's weights (an adversarial variant did worse: profiles/release.yaml).
+``python -m inpaint_utils.train_release`` trains it (resumably) and exports the EMA generator
+alone, in half precision, with ``model_card.json`` (every parameter, the data, steps, time, machine, versions,
 sha256, metrics beside the classical fills on the same images) and ``MODEL_CARD.md``.
 """
 
