@@ -1,19 +1,23 @@
 # make report   set up .venv (first time) and build the report for PROFILE (default: sample, offline)
 # make test     set up .venv (first time) and run every test, notebooks and the browser check included
+# make lab      set up .venv (first time) and open the notebooks in JupyterLab
+# make nbval    run each notebook alone under nbval on the smoke profile, in a fresh output folder
 # make lock     re-resolve requirements.lock from the ranges in requirements*.txt (needs uv)
 PYTHON ?= python3
 PROFILE ?= sample
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup report test benchmark lock
+.PHONY: setup report test lab nbval benchmark lock
 
 setup: $(VENV)/.installed
 
-# The exact versions of requirements.lock, for Linux x86_64 and Python 3.11 (see the README).
-$(VENV)/.installed: requirements.lock
+# The exact versions of requirements.lock, for Linux x86_64 and Python 3.11 (see the README),
+# then this project itself, editable, so that `import inpaint_utils` works from any folder.
+$(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --no-deps -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 report: setup
@@ -21,6 +25,14 @@ report: setup
 
 test: setup
 	$(PY) -m pytest $(ARGS)
+
+lab: setup
+	$(VENV)/bin/jupyter lab notebooks $(ARGS)
+
+nbval: setup
+	for notebook in notebooks/[0-9][0-9]_*.ipynb; do \
+		INPAINT_OUTPUT_ROOT=$$(mktemp -d) $(PY) -m pytest -p no:cacheprovider -q $$notebook $(ARGS) || exit 1; \
+	done
 
 benchmark: setup
 	$(PY) benchmarks/speed.py $(ARGS)

@@ -3,6 +3,7 @@ notebooks run on the smoke profile, offline, writing into a temporary folder, no
 
 import os
 import shutil
+import sys
 import tempfile
 
 _made = None
@@ -12,6 +13,12 @@ if "INPAINT_OUTPUT_ROOT" not in os.environ:
 os.environ.setdefault("INPAINT_PROFILE", "smoke")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TQDM_DISABLE", "1")
+
+
+def pytest_configure(config):
+    """nbval colours its reports whenever colour is not switched off; off when not on a terminal."""
+    if config.option.color == "auto" and not sys.stdout.isatty():
+        config.option.color = "no"
 
 
 def pytest_unconfigure(config):

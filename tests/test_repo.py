@@ -1,6 +1,7 @@
 import json
 import re
 
+import pytest
 import yaml
 
 import inpaint_utils as iu
@@ -66,3 +67,69 @@ def test_every_notebook_hides_its_parameter_table_from_the_report():
         cells = json.loads(path.read_text())["cells"]
         shown = [c for c in cells if c["cell_type"] == "code" and "".join(c["source"]).startswith("params = iu.notebook_params")]
         assert len(shown) == 1 and "report-hide-output" in shown[0]["metadata"].get("tags", []), path.name
+
+
+def setup_cell(path) -> str:
+    return "".join(json.loads(path.read_text())["cells"][1]["source"])
+
+
+def test_the_repository_address_is_the_same_everywhere():
+    import tomllib
+
+    url = tomllib.loads((iu.ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
+    owner_name = url.removeprefix("https://github.com/")
+    readme = (iu.ROOT / "README.md").read_text()
+    assert set(re.findall(r"colab\.research\.google\.com/github/([^/]+/[^/]+)/", readme)) == {owner_name}
+    for path in sorted(iu.NOTEBOOKS_DIR.glob("*.ipynb")):
+        text = path.read_text()
+        assert set(re.findall(r"colab\.research\.google\.com/github/([^/]+/[^/]+)/", text)) == {owner_name}, path.name
+        assert f'repository = "{url}"' in setup_cell(path), path.name
+
+
+def test_set_repository_rewrites_every_copy(tmp_path, monkeypatch):
+    import shutil
+    import subprocess
+    import sys
+
+    for name in ("pyproject.toml", "README.md", "tools/set_repository.py"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        shutil.copy(iu.ROOT / name, tmp_path / name)
+    shutil.copytree(iu.NOTEBOOKS_DIR, tmp_path / "notebooks")
+    run = [sys.executable, str(tmp_path / "tools" / "set_repository.py")]
+    assert subprocess.run([*run, "github.com/me"], capture_output=True).returncode == 2
+    done = subprocess.run([*run, "https://github.com/me/my-fork"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    for path in [tmp_path / "pyproject.toml", tmp_path / "README.md", *(tmp_path / "notebooks").glob("*.ipynb")]:
+        assert "OWNER/gan-inpainting" not in path.read_text() and "me/my-fork" in path.read_text(), path.name
+    assert 'repository = "https://github.com/me/my-fork"' in setup_cell(tmp_path / "notebooks" / "01_data.ipynb")
+
+
+def run_setup_cell(monkeypatch, source: str):
+    """The setup cell in IPython as if on Colab, its shell commands and %pip recorded, not run."""
+    import sys
+    import types
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    calls = []
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.setattr(shell, "system", lambda command: calls.append(shell.var_expand(command)))
+    monkeypatch.setattr(shell, "run_line_magic", lambda name, line, *a, **k: calls.append(f"%{name} {line}"))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    return shell.run_cell(source), calls
+
+
+@pytest.mark.filterwarnings("ignore:To exit")
+def test_setup_cell_on_colab_without_an_address_stops_with_one_sentence(monkeypatch):
+    result, calls = run_setup_cell(monkeypatch, setup_cell(iu.NOTEBOOKS_DIR / "01_data.ipynb"))
+    assert isinstance(result.error_in_exec, SystemExit) and calls == []
+    assert str(result.error_in_exec) == "Set repository in this cell to the project's GitHub address, then run it again."
+
+
+def test_setup_cell_on_colab_clones_and_installs_the_address(monkeypatch):
+    source = setup_cell(iu.NOTEBOOKS_DIR / "01_data.ipynb").replace("OWNER/gan-inpainting", "me/my-fork")
+    result, calls = run_setup_cell(monkeypatch, source)
+    assert result.success
+    assert calls == ["test -d /content/gan-inpainting || git clone -q --depth 1 https://github.com/me/my-fork "
+                     "/content/gan-inpainting", "%pip install -q -e /content/gan-inpainting"]
