@@ -16,7 +16,7 @@ from .params import HUB_ID, Params, resolve_device
 from .paths import atomic_write_text, output_root, reports_dir
 from .realism import REALISM_COLUMNS, realism_metric_set
 from .show import digits, note
-from .stats import difference_text, paired_bootstrap
+from .stats import difference_text, mean_of_images, paired_bootstrap
 from .training import CRITERIA, RunResult
 
 UNTRAINED = "Untrained G"  # the floor: the seed's generator as every run starts it, before any training
@@ -160,7 +160,7 @@ def paired_difference(per_image: pd.DataFrame | None, first: str, second: str, c
     if len(a) == 0 or len(a) != len(b):
         return None
     a, b = (x[:, 0] if isinstance(column, str) else x for x in (a, b))
-    statistic = statistic or (lambda values: values.mean(axis=1))
+    statistic = statistic or mean_of_images
     difference = float(statistic(a[None])[0] - statistic(b[None])[0])
     return difference, paired_bootstrap(a, b, statistic=statistic)
 
