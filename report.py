@@ -122,7 +122,7 @@ def main(argv=None) -> None:
     executed = run_notebooks({"PROFILE": args.profile, **overrides}, notebooks_dir)
     manifest = make_manifest(params, executed, started)
     iu.atomic_write_text(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
-    iu.atomic_write_text(out_dir / "report.html", export_html(executed, manifest))
+    iu.atomic_write_text(out_dir / "report.html", export_html(executed, manifest, out_dir))
     print(f"\nReport: {out_dir / 'report.html'} ({time.time() - started:.0f} s)")
 
 

@@ -3,6 +3,7 @@
 The notebooks' API: ``import inpaint_utils as iu``. Each concept has its own module, and imports
 flow one way, from the bottom of this list to the top:
 
+- ``summary``      the report's front matter: abstract and results at a glance, from the run's tables
 - ``remove``       the object-removal command: ``python -m inpaint_utils.remove --help``
 - ``batch``        the command's work: photos paired with masks and outputs, all checked before writing
 - ``removal``      object removal on a photo of any size, a crop per hole (notebook 07)
@@ -12,6 +13,8 @@ flow one way, from the bottom of this list to the top:
 - ``ablation``     the seed's next steps as options, trained and measured row by row (notebook 06)
 - ``figures``      every figure of the report, saved under figures/<run>/
 - ``evaluation``   metrics on a whole split, every method on the same images, results tables
+- ``stats``        paired bootstrap intervals over images, for sentences that compare rows
+- ``show``         tables rounded to what the data support, and notes, as the notebooks show them
 - ``realism``      realism without downloaded weights: sharpness, a classifier two-sample test
 - ``metrics``      the metric interface; pixel metrics; LPIPS and FID, with PERCEPTUAL's weights
 - ``training``     the seed's GAN loop, resumable and reproducible; the four runs
@@ -39,8 +42,8 @@ from .ablation import (ABLATION, ablation_params, ablation_plan, ablation_table,
 from .data import (CatDataset, SplitImages, heldout_images, load_cats, load_images, open_image,  # noqa: E402
                    sample_data_path, seed_transform, split_summary, to_rgb, to_uint8)
 from .evaluation import (SEED_REPORTED, UNTRAINED, compare_methods, describe_realism, describe_winners,  # noqa: E402
-                         evaluate, evaluate_run, load_results, perceptual_metrics, results_table, save_table,
-                         seed_comparison, untrained_generator)
+                         evaluate, evaluate_run, load_per_image, load_results, paired_difference, perceptual_metrics,
+                         results_table, save_table, seed_comparison, untrained_generator)
 from .figures import (plot_comparison_grid, plot_fill_grid, plot_image_sizes, plot_inpainted_vs_truth, plot_masks, plot_removal,  # noqa: E402
                       plot_losses, plot_mask, plot_progress, plot_psnr_distribution,
                       plot_training_pairs, save_figure)
@@ -56,7 +59,9 @@ from .photos import DEFAULT_MAX_PIXELS, Photo, PhotoError, read_image, read_mask
 from .release import ReleaseModel, check_release, export_release, load_release, train_release  # noqa: E402
 from .removal import box_mask, check_options, make_remover, remove_object  # noqa: E402
 from .batch import Refused, Settings, find_inputs, plan_jobs, prepare_output, run_job  # noqa: E402
-from .paths import (NOTEBOOKS_DIR, ROOT, atomic_write, atomic_write_text, checkpoints_dir, figures_dir, output_root,  # noqa: E402
-                    reports_dir, writable_dir)
+from .paths import (NOTEBOOKS_DIR, ROOT, atomic_write, atomic_write_text, checkpoints_dir, display_path,  # noqa: E402
+                    figures_dir, output_root, reports_dir, writable_dir)
+from .show import note, show_table  # noqa: E402
+from .stats import paired_bootstrap  # noqa: E402
 from .training import (CRITERIA, RUNS, RunResult, build_models, load_trained,  # noqa: E402
                        make_step, train_gan, train_run, training_summary)

@@ -13,13 +13,15 @@ import torch
 import torch.nn as nn
 
 from .data import SplitImages
-from .evaluation import UNTRAINED, describe_realism, evaluate, save_table, untrained_generator
+from .evaluation import (UNTRAINED, describe_realism, evaluate, paired_difference, realism_per_image, save_per_image,
+                         save_table, untrained_generator)
 from .fills import BASELINES, generator_fill
 from .masks import center_mask, mask_batch
 from .params import Params, resolve_device
 from .paths import checkpoints_dir
 from .models import count_parameters
 from .realism import REALISM_COLUMNS, realism_metric_set
+from .stats import difference_text
 from .training import RunResult, build_models, load_run, train_gan
 
 NOTEBOOK = "notebooks/06_beyond_the_seed.ipynb"
@@ -75,27 +77,33 @@ def ablation_table(models: dict, images: torch.Tensor, params: Params, name: str
     the pixel metrics (COLUMNS) for both, then the realism measures (REALISM_COLUMNS) for the mask
     sets of REALISM_MASKS. ``baselines=False`` measures the models alone.
 
-    With a ``name``, the table is also saved as reports/<run>/<name>.{csv,md}.
+    With a ``name``, the table is also saved as reports/<run>/<name>.{csv,md}, and the values
+    per image behind it (one row per method, mask set and image) as <name>_per_image.csv, which
+    ``describe_ablation`` reads to put intervals on its comparisons.
     """
     fills = {UNTRAINED: ("untrained", generator_fill(untrained_generator(params)))} if baselines else {}
     fills |= {label: ("learned", m.fill()) for label, m in models.items()}
     fills |= {label: ("baseline", fill) for label, fill in BASELINES.items()} if baselines else {}
     device, mask_sets = resolve_device(params.device), test_masks(params, len(images))
-    rows = {}
+    rows, per_image = {}, []
     for label, (kind, fill) in fills.items():
         rows[label], realism = {"kind": kind}, {}
         for masks_name, masks in mask_sets.items():
             metrics = realism_metric_set(params.seed) if masks_name in REALISM_MASKS else []
             on = "cpu" if kind == "baseline" else device
-            means = evaluate(fill, images, masks, device=on, metrics=metrics).mean()
+            values = evaluate(fill, images, masks, device=on, metrics=metrics)
+            means = values.mean()
             rows[label] |= {f"{masks_name}: {title}": means[column] for column, title in COLUMNS.items()}
             realism |= {f"{masks_name}: {REALISM_COLUMNS[column]}": value
                         for metric in metrics for column, value in metric.compute().items()}
+            per_image.append(values[list(COLUMNS)].reset_index().assign(
+                **realism_per_image(metrics), method=label, kind=kind, masks=masks_name))
         rows[label] |= realism
     table = pd.DataFrame(rows).T.rename_axis("method")
     table = table.astype({c: float for c in table.columns if c != "kind"})
     if name:
         save_table(table, name, params)
+        save_per_image(pd.concat(per_image), name, params)
     return table
 
 
@@ -110,24 +118,32 @@ def ablation_plan(params: Params) -> pd.DataFrame:
     return pd.DataFrame(rows).T.rename_axis("row")
 
 
-def describe_ablation(table: pd.DataFrame) -> str:
-    """Markdown: what each row's change did to hole PSNR, and the best model against the best baseline."""
+def describe_ablation(table: pd.DataFrame, per_image: pd.DataFrame | None = None) -> str:
+    """Markdown: what each row's change did to hole PSNR, and the best model against the best
+    baseline; with ``per_image`` (``load_per_image(params, name)``), each difference has its paired
+    bootstrap interval over images, and one whose interval holds 0 is said to be level."""
     learned, baselines = table[table["kind"] == "learned"], table[table["kind"] == "baseline"]
     lines = []
     for masks in ("centre", "random"):
         column = f"{masks}: {COLUMNS['hole_psnr']}"
         values = learned[column]
-        steps = [f"{label} {values.iloc[i] - values.iloc[i - 1]:+.2f} dB" for i, label in enumerate(values.index) if i]
+        on_masks = per_image[per_image["masks"] == masks] if per_image is not None else None
+
+        def change(first, second):
+            compared = paired_difference(on_masks, first, second, "hole_psnr")
+            return (difference_text(*compared, " dB") if compared
+                    else f"{table.loc[first, column] - table.loc[second, column]:+.2f} dB")
+
+        steps = [f"{label} {change(label, values.index[i - 1])}" for i, label in enumerate(values.index) if i]
         best, best_baseline = learned[column].idxmax(), baselines[column].idxmax()
-        gap = learned.loc[best, column] - baselines.loc[best_baseline, column]
         lines.append(f"- **{masks.capitalize()} masks.** {learned.index[0]} reaches "
-                     f"{learned[column].iloc[0]:.2f} dB of hole PSNR; then {', '.join(steps) or 'no other row'}. "
-                     f"The best learned row, {best} ({learned.loc[best, column]:.2f} dB), is "
-                     f"{abs(gap):.2f} dB {'above' if gap > 0 else 'below'} the best baseline, "
-                     f"{best_baseline} ({baselines.loc[best_baseline, column]:.2f} dB).")
+                     f"{learned[column].iloc[0]:.2f} dB of hole PSNR; then {'; '.join(steps) or 'no other row'}. "
+                     f"The best learned row, {best} ({learned.loc[best, column]:.2f} dB), minus the best "
+                     f"baseline, {best_baseline} ({baselines.loc[best_baseline, column]:.2f} dB): "
+                     f"{change(best, best_baseline)}.")
         if f"{masks}: {REALISM_COLUMNS['sharpness']}" in table:
             columns = {f"{masks}: {title}": column for column, title in {"hole_psnr": COLUMNS["hole_psnr"],
                                                                           **REALISM_COLUMNS}.items()}
             lines.append(f"- **{masks.capitalize()} masks, realism** "
-                         + describe_realism(table[list(columns)].rename(columns=columns)))
+                         + describe_realism(table[list(columns)].rename(columns=columns), on_masks))
     return "\n".join(lines)

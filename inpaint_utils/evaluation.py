@@ -1,5 +1,6 @@
 """Evaluation: metrics on a whole split, every method on the same images, the results table."""
 
+import numpy as np
 import pandas as pd
 import torch
 import torch.nn as nn
@@ -14,6 +15,8 @@ from .models import Generator
 from .params import HUB_ID, Params, resolve_device
 from .paths import atomic_write_text, output_root, reports_dir
 from .realism import REALISM_COLUMNS, realism_metric_set
+from .show import digits, note
+from .stats import difference_text, mean_of_images, paired_bootstrap
 from .training import CRITERIA, RunResult
 
 UNTRAINED = "Untrained G"  # the floor: the seed's generator as every run starts it, before any training
@@ -74,15 +77,16 @@ def evaluate_run(result: RunResult, test: SplitImages, params: Params, metrics: 
 def compare_methods(models: dict[str, RunResult], test: SplitImages, params: Params,
                     realism: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Per-image metrics of the untrained generator, every trained model and every baseline on the
-    whole test split; and per method the realism measures (REALISM_COLUMNS: sharpness, C2ST) on
-    the same composites, or None with ``realism=False``."""
+    whole test split (with ``realism_per_image``'s columns); and per method the realism measures
+    (REALISM_COLUMNS: sharpness, C2ST) on the same composites, or None with ``realism=False``."""
     mask, device = center_mask(params.image_size, params.hole_size), resolve_device(params.device)
     parts, measured = [], {}
 
     def measure(label, kind, run):
         metrics = realism_metric_set(params.seed) if realism else []
-        parts.append(run(metrics).assign(method=label, kind=kind))
+        frame = run(metrics)
         measured[label] = {k: v for metric in metrics for k, v in metric.compute().items()}
+        parts.append(frame.assign(**realism_per_image(metrics), method=label, kind=kind))
 
     g0 = generator_fill(untrained_generator(params))
     measure(UNTRAINED, "untrained", lambda metrics: evaluate(g0, test.images, mask, device=device, metrics=metrics))
@@ -96,15 +100,33 @@ def compare_methods(models: dict[str, RunResult], test: SplitImages, params: Par
 
 def results_table(per_image: pd.DataFrame, params: Params, realism: pd.DataFrame | None = None) -> pd.DataFrame:
     """Mean of each metric per method, then the ``realism`` columns where given; saved as
-    results.csv and results.md in the reports folder."""
+    results.csv and results.md in the reports folder, ``per_image`` as results_per_image.csv."""
     columns = [c for c in [*METRICS, "d_loss", "g_loss"] if c in per_image]
     table = per_image.groupby("method", sort=False).agg(
         kind=("kind", "first"), images=("image", "count"), **{c: (c, "mean") for c in columns})
     if realism is not None:
         table = table.join(realism[[c for c in REALISM_COLUMNS if c in realism]].astype(float))
     save_table(table, "results", params)
-    atomic_write_text(reports_dir(params) / "per_image.csv", per_image.to_csv(index=False))
+    save_per_image(per_image, "results", params)
     return table
+
+
+def realism_per_image(metrics: list[Metric]) -> dict:
+    """The per-image values of the computed ``metrics`` that keep them (sharpness's two sums, the
+    C2ST's right picks): what a bootstrap over images needs to put an interval on a difference."""
+    return {k: v.numpy() for metric in metrics if hasattr(metric, "per_image") for k, v in metric.per_image().items()}
+
+
+def save_per_image(per_image: pd.DataFrame, name: str, params: Params) -> None:
+    """reports/<run>/<name>_per_image.csv: the values behind the means of table ``name``."""
+    atomic_write_text(reports_dir(params) / f"{name}_per_image.csv", per_image.to_csv(index=False))
+
+
+def load_per_image(params: Params, name: str = "results") -> pd.DataFrame | None:
+    """The per-image values behind table ``name`` (results, ablation, ablation_heldout), or None
+    where the run did not save them (its sentences then come without intervals)."""
+    path = output_root() / "reports" / params.name / f"{name}_per_image.csv"
+    return pd.read_csv(path) if path.exists() else None
 
 
 def save_table(table: pd.DataFrame, name: str, params: Params) -> None:
@@ -123,40 +145,112 @@ def load_results(params: Params) -> pd.DataFrame:
     return pd.read_csv(path, index_col="method")
 
 
-def describe_winners(table: pd.DataFrame) -> str:
-    """Markdown: which kind of method wins how many metrics; then per metric the best overall,
-    the best GAN and the best baseline, with their values from ``table``."""
+def paired_difference(per_image: pd.DataFrame | None, first: str, second: str, column,
+                      statistic=None) -> tuple[float, tuple[float, float]] | None:
+    """statistic(first) - statistic(second) over the images both methods filled, and its paired
+    bootstrap interval (``stats.paired_bootstrap``); None without the per-image values.
+
+    ``column`` is one column of ``per_image`` (the statistic defaults to the mean over images) or a
+    list of them, for a statistic such as a ratio of sums (``sharpness_distance``).
+    """
+    columns = [column] if isinstance(column, str) else list(column)
+    if per_image is None or not set(columns) <= set(per_image.columns):
+        return None
+    a, b = (per_image[per_image["method"] == m].sort_values("image")[columns].to_numpy() for m in (first, second))
+    if len(a) == 0 or len(a) != len(b):
+        return None
+    a, b = (x[:, 0] if isinstance(column, str) else x for x in (a, b))
+    statistic = statistic or mean_of_images
+    difference = float(statistic(a[None])[0] - statistic(b[None])[0])
+    return difference, paired_bootstrap(a, b, statistic=statistic)
+
+
+def sharpness_distance(values: np.ndarray) -> np.ndarray:
+    """(resamples, images, 2) sums of the hole's and the truth's gradients -> |sharpness - 1|."""
+    return np.abs(values[..., 0].sum(axis=-1) / values[..., 1].sum(axis=-1) - 1)
+
+
+def c2st_distance(values: np.ndarray) -> np.ndarray:
+    """(resamples, images) right picks -> |C2ST accuracy - 50%|: how far from indistinguishable."""
+    return np.abs(values.mean(axis=1) - 0.5)
+
+
+SHARPNESS_SUMS = ["sharpness_hole", "sharpness_truth"]
+
+
+def describe_winners(table: pd.DataFrame, per_image: pd.DataFrame | None = None) -> str:
+    """Markdown: which kind of method wins how many metrics; then per metric the best overall, and
+    the best GAN against the best baseline with the paired bootstrap interval of their difference
+    over ``per_image`` (``load_per_image``), "level" where that interval holds 0."""
     wins = {kind: sum(table.sort_values(c, ascending=not higher)["kind"].iloc[0] == kind
                       for c, (_, higher) in METRICS.items()) for kind in ("GAN", "baseline")}
-    lines = [f"Over {int(table['images'].max())} test images, a trained GAN is best on "
-             f"{wins['GAN']} of the {len(METRICS)} metrics and a classical baseline on {wins['baseline']}.", ""]
+    lines, level = [], 0
     for column, (title, higher) in METRICS.items():
-        ranked = table.sort_values(column, ascending=not higher)
+        ranked, places = table.sort_values(column, ascending=not higher), digits(column)
         best = ranked.index[0]
         by_kind = {kind: ranked[ranked["kind"] == kind].index[0] for kind in ("GAN", "baseline")
                    if (ranked["kind"] == kind).any()}
-        others = ", ".join(f"best {kind}: {name} {ranked.loc[name, column]:.4g}"
-                           for kind, name in by_kind.items() if name != best)
-        lines.append(f"- **{title}** ({'higher' if higher else 'lower'} is better): **{best}** "
-                     f"({table.loc[best, 'kind']}), {table.loc[best, column]:.4g}; {others}")
+        line = (f"- **{title}** ({'higher' if higher else 'lower'} is better): **{best}** "
+                f"({table.loc[best, 'kind']}), {table.loc[best, column]:.{places}f}.")
+        if len(by_kind) == 2:
+            gan, baseline = by_kind["GAN"], by_kind["baseline"]
+            line += (f" Best GAN, {gan} ({table.loc[gan, column]:.{places}f}), minus best baseline, "
+                     f"{baseline} ({table.loc[baseline, column]:.{places}f})")
+            compared = paired_difference(per_image, gan, baseline, column)
+            if compared:
+                line += ": " + difference_text(*compared, " dB" if "psnr" in column else "", places) + "."
+                level += compared[1][0] <= 0 <= compared[1][1]
+            else:
+                line += f": {table.loc[gan, column] - table.loc[baseline, column]:+.{places}f}."
+        lines.append(line)
+    head = (f"Over {int(table['images'].max())} test images, a trained GAN is best on {wins['GAN']} of the "
+            f"{len(METRICS)} metrics and a classical baseline on {wins['baseline']}.")
+    if per_image is not None:
+        head += (f" On {level} of them the best GAN and the best baseline are level within the "
+                 "interval of their difference over images.")
     if {*REALISM_COLUMNS} <= set(table.columns):
-        lines.append("- **Realism** " + describe_realism(table))
-    return "\n".join(lines)
+        lines.append("- **Realism** " + describe_realism(table, per_image))
+    return "\n".join([head, "", *lines])
 
 
-def describe_realism(table: pd.DataFrame, psnr: str = "hole_psnr", sharpness: str = "sharpness",
-                     c2st: str = "c2st_acc", spread: str = "c2st_std") -> str:
-    """Markdown, two sentences: the fill closest to the photos' sharpness and the one the two-sample
-    test finds hardest to tell from the photos; then whether the best ``psnr`` is the latter."""
-    closest = (table[sharpness] - 1).abs().idxmin()
-    hardest, easiest = (table[c2st] - 0.5).abs().idxmin(), table[c2st].idxmax()
+def describe_realism(table: pd.DataFrame, per_image: pd.DataFrame | None = None, psnr: str = "hole_psnr",
+                     sharpness: str = "sharpness", c2st: str = "c2st_acc", spread: str = "c2st_std") -> str:
+    """Markdown: the fill closest to the photos' sharpness and the one the two-sample test finds
+    hardest to tell from the photos, each against the runner-up; then whether the best ``psnr`` is
+    the latter. With ``per_image`` (this table's images), each comparison has its interval."""
+    closeness = (table[sharpness] - 1).abs().sort_values()
+    hardness = (table[c2st] - 0.5).abs().sort_values()
+    closest, hardest, easiest = closeness.index[0], hardness.index[0], table[c2st].idxmax()
     best_psnr = table[psnr].idxmax()
-    same = ("it is also the hardest fill to tell from the photos" if best_psnr == hardest
-            else f"it is not the most realistic fill, as {TRADE_OFF.split(':')[0]} predicts")
+
+    def versus_next(ranked, column, statistic, value):
+        runner_up = ranked.index[1] if len(ranked) > 1 else None
+        compared = runner_up and paired_difference(per_image, runner_up, ranked.index[0], column, statistic)
+        if not compared:
+            return ""
+        scale, unit, places = (100, " points", 0) if column == "c2st_right" else (1, "", 2)
+        return (f"; the next, {runner_up} ({value(runner_up)}), is farther by "
+                + difference_text(*compared, unit, places, scale))
+
+    sharp = versus_next(closeness, SHARPNESS_SUMS, sharpness_distance, lambda m: f"{table.loc[m, sharpness]:.2f}")
+    hard = versus_next(hardness, "c2st_right", c2st_distance, lambda m: f"{table.loc[m, c2st]:.0%}")
+    if best_psnr == hardest:
+        same = "it is also the hardest fill to tell from the photos"
+    else:
+        compared = paired_difference(per_image, best_psnr, hardest, "c2st_right")
+        same = f"it is not the hardest fill to tell from the photos (C2ST {table.loc[best_psnr, c2st]:.0%})"
+        if compared is None:
+            same += f", as {TRADE_OFF.split(':')[0]} predicts"
+        elif compared[1][0] <= 0 <= compared[1][1]:
+            same += (f", though its C2ST is {difference_text(*compared, ' points', 0, 100)} beside "
+                     f"{hardest}'s: the images do not separate the two")
+        else:
+            same += (f": its C2ST is {difference_text(*compared, ' points', 0, 100)} beside {hardest}'s, "
+                     f"as {TRADE_OFF.split(':')[0]} predicts")
     return (f"(sharpness 1 = as sharp as the photos; C2ST 50% = fills the classifier cannot tell "
-            f"from photos): sharpness closest to the photos' **{closest}** ({table.loc[closest, sharpness]:.2f}); "
-            f"hardest to tell from photos **{hardest}** (C2ST {table.loc[hardest, c2st]:.0%} "
-            f"± {table.loc[hardest, spread]:.0%}), easiest {easiest} ({table.loc[easiest, c2st]:.0%}). "
+            f"from photos): sharpness closest to the photos' **{closest}** ({table.loc[closest, sharpness]:.2f}"
+            f"{sharp}); hardest to tell from photos **{hardest}** (C2ST {table.loc[hardest, c2st]:.0%} "
+            f"± {table.loc[hardest, spread]:.0%} over seeds{hard}), easiest {easiest} ({table.loc[easiest, c2st]:.0%}). "
             f"The best hole PSNR is **{best_psnr}**'s ({table.loc[best_psnr, psnr]:.2f} dB): {same}.")
 
 
@@ -171,8 +265,8 @@ SEED_REPORTED = pd.DataFrame(  # the seed's printed figures on the hub data, 9,3
 def seed_comparison(models: dict[str, RunResult], table: pd.DataFrame, params: Params) -> pd.DataFrame | None:
     """The seed's reported losses beside ours (final training epoch; test split), for hub data."""
     if params.data != HUB_ID:
-        print(f"The seed's reported losses are on {HUB_ID}; this run's data ({params.data}) differ, "
-              "so they are not compared here. The full profile compares them.")
+        note(f"The seed's reported losses are on {HUB_ID}; this run's data ({params.data}) differ, "
+             "so they are not compared here. The full profile compares them.")
         return None
     ours = pd.DataFrame({
         "final-epoch D loss": {k: m.history["epoch_d"][-1] for k, m in models.items()},
@@ -207,6 +301,6 @@ def perceptual_metrics(models: dict[str, RunResult], test: SplitImages, params: 
         evaluate(fill, test.images, mask, device=device, metrics=metrics)
         rows[label] = {metric.columns[k]: v for metric in metrics for k, v in metric.compute().items()}
     if "fid" in {k for metric in metrics for k in metric.columns}:
-        print(f"FID: the {len(test.images)} test images against each method's {len(test.images)} composites; "
-              "below a few thousand images FID is biased upwards: compare rows, not published values.")
+        note(f"FID: the {len(test.images)} test images against each method's {len(test.images)} composites; "
+             "below a few thousand images FID is biased upwards: compare rows, not published values.")
     return pd.DataFrame(rows).T.rename_axis("method")

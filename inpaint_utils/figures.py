@@ -163,15 +163,18 @@ def plot_psnr_distribution(per_image: pd.DataFrame, params: Params):
 
 
 def plot_removal(image: np.ndarray, mask: np.ndarray, results: dict, name: str, params: Params, zoom=None):
-    """The photo, its mask (red) and each method's result side by side; ``zoom`` = (top, bottom,
-    left, right) shows that region only, at full resolution."""
+    """The photo, its mask (red) and each method's result; ``zoom`` = (top, bottom, left, right)
+    shows that region only, at full resolution. Panels sit side by side, or one above the other
+    when the region is a wide strip, which side by side would shrink to an unreadable line."""
     overlay = image.copy()
     overlay[mask] = (0.5 * overlay[mask] + (127, 0, 0)).astype(np.uint8)
-    columns = {"Photo": image, "Mask (red)": overlay, **results}
+    panels = {"Photo": image, "Mask (red)": overlay, **results}
     top, bottom, left, right = zoom or (0, image.shape[0], 0, image.shape[1])
     aspect = (bottom - top) / (right - left)
-    fig, axes = plt.subplots(1, len(columns), figsize=(3.2 * len(columns), 3.2 * aspect + 0.4), squeeze=False)
-    for ax, (title, pixels) in zip(axes[0], columns.items()):
+    rows, cols = (1, len(panels)) if aspect >= 0.5 else (len(panels), 1)
+    width = 10.0 if cols == 1 else min(3.2, 10.0 / cols)  # 10 inches at most: the page's width
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, (width * aspect + 0.4) * rows), squeeze=False)
+    for ax, (title, pixels) in zip(axes.flat, panels.items()):
         ax.imshow(pixels[top:bottom, left:right])
         ax.set_title(title, fontsize=10)
         ax.axis("off")

@@ -14,6 +14,8 @@ from pathlib import Path
 import torch
 
 from .masks import check_mask
+from .paths import display_path
+from .show import note
 
 PSNR_CAP = 100.0  # dB, reported for a perfect reconstruction (where the MSE is 0)
 # column -> (title, higher is better)
@@ -133,15 +135,15 @@ def perceptual_weights(metric: str, mode: str = "auto") -> Path | None:
         try:
             _download(url, path, hash_prefix)
         except Exception as e:  # offline: URLError, timeout, refused, ...
-            why = (f"its {what} weights are not on disk ({path}) and the download failed "
-                   f"({type(e).__name__}: {e}): offline, nothing is downloaded")
+            why = (f"its {what} weights are not on disk (`{display_path(path)}`) and the download failed "
+                   f"(`{type(e).__name__}: {e}`): offline, nothing is downloaded")
     if why is None:
         return path
     if mode == "required":
         raise RuntimeError(f"{metric} cannot run with PERCEPTUAL='required': {why}. Copy {url} to {path}, "
                            "or run where the network answers")
-    print(f"{metric} skipped: {why}. To enable it, run online (as on Colab) or copy {url} to {path}; "
-          "PERCEPTUAL='required' makes this an error, 'off' silences it.")
+    note(f"{metric} skipped: {why}. To enable it, run online (as on Colab) or copy {url} to "
+         f"`{display_path(path)}`; PERCEPTUAL='required' makes this an error, 'off' silences it.")
     return None
 
 

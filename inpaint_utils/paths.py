@@ -26,6 +26,16 @@ def output_root() -> Path:
     return Path(os.environ.get("INPAINT_OUTPUT_ROOT", ROOT))
 
 
+def display_path(path) -> str:
+    """``path`` as a reader should see it: relative to the output root or the repository, else
+    under ``~``; the machine's absolute paths stay out of notebooks and the report."""
+    path = Path(path).expanduser().absolute()
+    for base, shown in ((output_root(), ""), (ROOT, ""), (Path.home(), "~/")):
+        if path.is_relative_to(base.absolute()):
+            return shown + str(path.relative_to(base.absolute())) if path != base.absolute() else shown or "."
+    return str(path)
+
+
 def writable_dir(path: Path) -> Path:
     """Create ``path`` if needed and check that files can be written there."""
     path = Path(path)

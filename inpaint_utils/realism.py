@@ -50,14 +50,22 @@ class Sharpness(Metric):
 
     def reset(self) -> None:
         self.filled = self.true = 0.0
+        self.images = []
 
     def update(self, inpainted, truth, mask) -> None:
         hole = check_mask(mask, truth.shape[-1]).to(truth.device).expand(len(truth), 1, -1, -1)
-        self.filled += (gradient_magnitude(inpainted.detach()) * hole).sum().item()
-        self.true += (gradient_magnitude(truth) * hole).sum().item()
+        filled, true = (gradient_magnitude(x) * hole for x in (inpainted.detach(), truth))
+        self.filled += filled.sum().item()
+        self.true += true.sum().item()
+        self.images.append(torch.stack((filled.sum(dim=(1, 2, 3)), true.sum(dim=(1, 2, 3))), dim=1).cpu())
 
     def compute(self) -> dict:
         return {"sharpness": self.filled / self.true if self.true > 0 else math.nan}
+
+    def per_image(self) -> dict:
+        """Each image's two sums, whose ratio of totals is the sharpness: what a bootstrap resamples."""
+        sums = torch.cat(self.images) if self.images else torch.zeros(0, 2)
+        return {"sharpness_hole": sums[:, 0], "sharpness_truth": sums[:, 1]}
 
 
 def c2st_network() -> nn.Module:
@@ -108,7 +116,7 @@ class C2ST(Metric):
         self.reset()
 
     def reset(self) -> None:
-        self.real, self.filled = [], []
+        self.real, self.filled, self.right = [], [], None
 
     def update(self, inpainted, truth, mask) -> None:
         mask = check_mask(mask, truth.shape[-1]).to(truth.device).expand(len(truth), 1, -1, -1)
@@ -128,24 +136,36 @@ class C2ST(Metric):
         threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
-            scores = torch.tensor([self.accuracy(real, filled, seed) for seed in self.seeds])
+            right = torch.stack([self.right_pairs(real, filled, seed) for seed in self.seeds])
         finally:
             torch.set_num_threads(threads)
+        self.right = right.mean(dim=0)
+        scores = right.mean(dim=1)
         return {"c2st_acc": scores.mean().item(), "c2st_std": scores.std().item() if len(scores) > 1 else 0.0}
+
+    def per_image(self) -> dict:
+        """After ``compute()``: per image, the share of seeds whose classifier picked its photo crop
+        (their mean is ``c2st_acc``). A bootstrap over these holds the classifiers fixed: it gives
+        the spread due to the test images, the seeds' spread is ``c2st_std``."""
+        return {"c2st_right": self.right if self.right is not None else torch.zeros(0)}
 
     def accuracy(self, real: torch.Tensor, filled: torch.Tensor, seed: int) -> float:
         """One seed's test: the fraction of pairs (ties count half) whose photo crop scores higher."""
+        return self.right_pairs(real, filled, seed).mean().item()
+
+    def right_pairs(self, real: torch.Tensor, filled: torch.Tensor, seed: int) -> torch.Tensor:
+        """One seed's test, image by image: 1 where the photo crop scores higher, 0.5 on a tie."""
         generator = torch.Generator().manual_seed(seed)
         order = torch.randperm(len(real), generator=generator)
         halves = order[:len(order) // 2], order[len(order) // 2:]
-        right = []
+        right = torch.zeros(len(real))
         for fold, (train, held_out) in enumerate((halves, halves[::-1])):
             classifier = self._train(real[train], filled[train], generator, seed, fold)
             with torch.no_grad():
                 real_score, filled_score = (torch.stack([classifier(_dihedral(x[held_out], k)).view(-1)
                                                          for k in range(8)]).mean(dim=0) for x in (real, filled))
-            right.append((real_score > filled_score).float() + 0.5 * (real_score == filled_score).float())
-        return torch.cat(right).mean().item()
+            right[held_out] = (real_score > filled_score).float() + 0.5 * (real_score == filled_score).float()
+        return right
 
     def _train(self, real, filled, generator, seed, fold) -> nn.Module:
         with torch.random.fork_rng(devices=[]):

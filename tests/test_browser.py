@@ -56,7 +56,7 @@ def test_report_reads_well_offline_in_a_browser(smoke_report, tmp_path):
     checks = open_in_chromium(smoke_report / "reports" / "smoke" / "report.html", tmp_path)
     assert checks["math"] >= 3 and checks["math_unrendered"] == 0 and checks["raw_latex"] == 0
     assert checks["toc_links"] >= 20 and checks["toc_broken"] == 0
-    for title in ["The run", "1. Data", "2.2 Training", "4. Comparison", "6. Beyond the seed"]:
+    for title in ["Results at a glance", "Appendix: the run", "1. Data", "2.2 Training", "4. Comparison", "6. Beyond the seed"]:
         assert any(t.startswith(title) for t in checks["toc_titles"]), title
     assert checks["parameter_tables"] == 1
     assert checks["images"] >= 10 and checks["broken_images"] == 0

@@ -102,9 +102,13 @@ def test_results_table_and_winners(params):
     assert (iu.reports_dir(params) / "results.md").read_text().startswith("| method")
     pd.testing.assert_frame_equal(iu.load_results(params), table, check_dtype=False)
     text = iu.describe_winners(table)
-    assert "a trained GAN is best on 4 of the 5 metrics and a classical baseline on 1" in text
-    assert "**Hole L1** (lower is better): **A** (GAN), 0.1; best baseline: Telea 0.3" in text
-    assert "**Image SSIM** (higher is better): **Telea** (baseline), 0.95; best GAN: A 0.9" in text
+    assert "a trained GAN is best on 4 of the 5 metrics and a classical baseline on 1." in text
+    assert "**Hole L1** (lower is better): **A** (GAN), 0.100. Best GAN, A (0.100), minus best baseline, " \
+           "Telea (0.300): -0.200." in text
+    text = iu.describe_winners(table, iu.load_per_image(params))  # with an interval over the 2 images
+    assert "**Image SSIM** (higher is better): **Telea** (baseline), 0.950. Best GAN, A (0.900), minus best " \
+           "baseline, Telea (0.950): -0.050 (95% interval over images -0.050 to -0.050)." in text
+    assert "On 0 of them the best GAN and the best baseline are level" in text
 
 
 def test_missing_results_name_the_notebook(params):

@@ -195,3 +195,16 @@ def test_command_end_to_end_with_a_gan_checkpoint(tmp_path, checkpoint):
     assert "1 photo(s) written" in done.stdout
     out = np.asarray(Image.open(tmp_path / "out" / "a.png"))
     assert out.shape == (120, 90, 3)
+
+
+def test_a_wide_strip_is_drawn_as_rows(params):
+    image = np.zeros((400, 640, 3), dtype=np.uint8)
+    mask = np.zeros((400, 640), dtype=bool)
+    mask[350:360, 10:20] = True
+    results = {"A": image, "B": image, "C": image}
+    iu.plot_removal(image, mask, results, "strip", params, zoom=(340, 427, 0, 640))
+    width, height = Image.open(iu.figures_dir(params) / "strip.png").size
+    assert width > 900 and height > width / 2, (width, height)  # rows as wide as the page, not a strip
+    iu.plot_removal(image[:300, :320], mask[:300, :320], results, "side", params)
+    width, height = Image.open(iu.figures_dir(params) / "side.png").size
+    assert 900 < width <= 1000 and height < width / 2, (width, height)  # side by side, within the page

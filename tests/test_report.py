@@ -1,11 +1,14 @@
 import json
 import os
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import inpaint_utils as iu
+from inpaint_utils.summary import TITLE
 
 FIGURES = ["01_image_sizes", "01_mask", "01_training_pairs", "02_bce_losses", "02_bce_progress",
            "02_bce_test_samples", "03_loss_curves", "04_comparison_grid", "04_hole_psnr", "06_masks",
@@ -35,6 +38,8 @@ def test_report_end_to_end_on_the_smoke_profile(smoke_report):
                   "7. Object removal"]:
         assert title in html
     assert html.count("data:image/png;base64") >= len(FIGURES)  # figures embedded, one page
+    for name in ("results", "ablation", "ablation_heldout"):  # the values behind each table's intervals
+        assert (out / f"{name}_per_image.csv").stat().st_size > 1000, name
     assert "Traceback" not in html
     for name in FIGURES:
         assert (tmp_path / "figures" / "smoke" / f"{name}.png").stat().st_size > 1000, name
@@ -49,6 +54,36 @@ def test_report_end_to_end_on_the_smoke_profile(smoke_report):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["params"]["PROFILE"] == "smoke" and manifest["packages"]["torch"]
     assert sorted(manifest["notebook_seconds"]) == sorted(p.name for p in iu.NOTEBOOKS_DIR.glob("0*.ipynb"))
+
+
+def test_report_reads_like_a_paper(smoke_report):
+    """Title, credit, abstract and results at a glance, then the notebooks, then the appendix."""
+    from bs4 import BeautifulSoup
+
+    html = (smoke_report / "reports" / "smoke" / "report.html").read_text()
+    soup = BeautifulSoup(html, "html.parser")
+    headings = [h.get_text().rstrip("¶").strip() for h in soup.find_all("h1")]
+    assert headings[0] == TITLE and soup.title.get_text() == TITLE
+    assert headings[1] == "Results at a glance" and headings[2].startswith("1. Data")
+    assert headings[-1] == "Appendix: the run" and headings[-2].startswith("7. Object removal")
+    text = soup.get_text()
+    front = text[:text.index(headings[2])]
+    assert "Anna Wang, Jimmy Yang and Philip Chen (University of Waterloo)" in front
+    assert "Abstract." in front and "test split is cut from the same photos as its training split" in front
+    assert "best learned" in front and "best classical" in front and "95% interval over images" in front
+    assert "The shipped model" in front and "BCE_EPOCHS" not in front
+    assert text.index("Appendix: the run") > text.index("7. Object removal")
+    assert text.index("Contents") > text.index("Results at a glance")  # the contents follow the summary
+
+
+def test_report_body_has_no_logs_reprs_or_machine_paths(smoke_report):
+    html = (smoke_report / "reports" / "smoke" / "report.html").read_text()
+    body = re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+", "", html)  # embedded figures may spell anything
+    for unwanted in ["Epoch [", "DatasetDict", "Params(", "<IPython.", "Styler object", str(smoke_report),
+                     str(iu.ROOT), "/root", "/tmp", str(Path.home())]:
+        assert unwanted not in body, unwanted
+    assert not re.findall(r">\s*-?\d+\.\d{5,}\s*<", body)  # tables are rounded for display
+    assert "level within its interval" in body or "interval over images" in body
 
 
 def test_failing_notebook_stops_the_report_naming_notebook_and_cell(tmp_path):

@@ -1,0 +1,114 @@
+"""Error bars and rounding: paired bootstrap intervals, tables as shown, sentences that compare rows."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import inpaint_utils as iu
+from inpaint_utils.stats import difference_text
+
+
+# The paired bootstrap: an interval of a difference over images.
+
+def test_identical_rows_give_a_zero_interval_and_a_constant_shift_gives_itself():
+    a = np.random.default_rng(0).normal(20, 3, 40)
+    assert iu.paired_bootstrap(a, a) == (0.0, 0.0)
+    low, high = iu.paired_bootstrap(a + 1.5, a)
+    assert low == pytest.approx(1.5) and high == pytest.approx(1.5)
+
+
+def test_the_interval_is_seeded_and_covers_a_known_difference_about_95_percent_of_the_time():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(0, 1, 30), rng.normal(0, 1, 30)
+    assert iu.paired_bootstrap(a, b, seed=3) == iu.paired_bootstrap(a, b, seed=3)
+    covered = 0
+    for _ in range(300):  # per image, a - b ~ N(0.5, 1): the interval should hold 0.5 ~95% of the time
+        shared = rng.normal(0, 5, 30)  # what both rows share: pairing removes it
+        a, b = shared + 0.5 + rng.normal(0, 0.5 ** 0.5, 30), shared + rng.normal(0, 0.5 ** 0.5, 30)
+        low, high = iu.paired_bootstrap(a, b, seed=int(rng.integers(1e9)), resamples=1000)
+        covered += low <= 0.5 <= high
+        assert high - low < 1.2  # paired: the shared spread (sd 5) stays out of the interval
+    assert 0.89 <= covered / 300 <= 0.99
+
+
+def test_a_ratio_statistic_and_the_level_wording():
+    sums = np.array([[2.0, 4.0], [1.0, 2.0], [3.0, 6.0]])  # every image: half as sharp as the photo
+    ratio = lambda x: x[..., 0].sum(axis=-1) / x[..., 1].sum(axis=-1)  # noqa: E731
+    assert iu.paired_bootstrap(sums, sums * [1, 2], statistic=ratio) == pytest.approx((0.25, 0.25))
+    with pytest.raises(ValueError, match="same images"):
+        iu.paired_bootstrap([1, 2, 3], [1, 2])
+    assert difference_text(0.3, (-0.1, 0.7), " dB").endswith("(95% interval over images -0.10 to +0.70): "
+                                                              "level within its interval")
+    assert difference_text(1.0, (0.5, 1.5), " dB") == "+1.00 dB (95% interval over images +0.50 to +1.50)"
+
+
+# Tables as the notebooks show them.
+
+def test_show_table_rounds_by_column_or_row_name_and_keeps_the_values():
+    table = pd.DataFrame({"kind": ["GAN", "baseline"], "images": [30, 30], "hole_psnr": [8.947932, 18.999],
+                          "full_ssim": [0.869770, 0.94921], "hole_l1": [0.312642, np.nan],
+                          "c2st_acc": [0.98889, 0.5]}, index=["BCE", "Biharmonic"])
+    html = iu.show_table(table).to_html()
+    for shown in [">8.95<", ">19.00<", ">0.870<", ">0.949<", ">0.313<", ">–<", ">0.99<", ">30<"]:
+        assert shown in html, shown
+    assert "8.9479" not in html and iu.show_table(table).data.equals(table)
+    by_row = iu.show_table(pd.DataFrame({"mean": [8.947932, 0.86977], "std": [1.759, 0.01134]},
+                                        index=["hole_psnr", "full_ssim"])).to_html()
+    assert ">8.95<" in by_row and ">1.76<" in by_row and ">0.870<" in by_row and ">0.011<" in by_row
+    assert iu.show_table(None) is None
+
+
+# Sentences that compare rows, with their intervals.
+
+def per_image_frame(values: dict[str, list[float]], kind: dict[str, str]) -> pd.DataFrame:
+    """Long per-image values: hole PSNR per method (the other pixel metrics follow from it)."""
+    rows = [{"image": i, "method": m, "kind": kind[m], "hole_psnr": v, "full_psnr": v + 10, "hole_l1": 1 / v,
+             "hole_l2": 1 / v ** 2, "full_ssim": 1 - 1 / v} for m, vs in values.items() for i, v in enumerate(vs)]
+    return pd.DataFrame(rows)
+
+
+def test_winners_say_level_where_the_interval_holds_zero(params):
+    rng = np.random.default_rng(0)
+    base = rng.normal(20, 3, 40)
+    per_image = per_image_frame({"A": base + rng.normal(0, 1, 40), "Telea": base},
+                                {"A": "GAN", "Telea": "baseline"})
+    table = iu.results_table(per_image, params)
+    text = iu.describe_winners(table, iu.load_per_image(params))
+    assert "On 5 of them the best GAN and the best baseline are level" in text
+    assert text.count("level within its interval") == 5
+    far = per_image_frame({"A": base + 3, "Telea": base}, {"A": "GAN", "Telea": "baseline"})
+    text = iu.describe_winners(iu.results_table(far, params), far)
+    assert "On 0 of them" in text and "+3.00 dB (95% interval over images +3.00 to +3.00)" in text
+
+
+def test_ablation_per_image_values_are_saved_and_give_every_step_an_interval(params, monkeypatch):
+    from conftest import smooth_images
+
+    monkeypatch.setattr(iu.ablation, "realism_metric_set", lambda seed: [iu.Sharpness(), iu.C2ST(seeds=(seed,), steps=2)])
+    images = smooth_images(8, seed=4)
+    table = iu.ablation_table({}, images, params)
+    per_image = iu.load_per_image(params, "ablation")
+    assert len(per_image) == len(table) * 2 * 8 and set(per_image["masks"]) == {"centre", "random"}
+    centre = per_image[per_image["masks"] == "centre"]
+    for method in table.index:  # the per-image values give back the table's means and realism
+        rows = centre[centre["method"] == method]
+        assert rows["hole_psnr"].mean() == pytest.approx(table.loc[method, "centre: hole PSNR (dB)"])
+        assert rows["sharpness_hole"].sum() / rows["sharpness_truth"].sum() == \
+            pytest.approx(table.loc[method, "centre: sharpness"], rel=1e-4)
+        assert rows["c2st_right"].mean() == pytest.approx(table.loc[method, "centre: C2ST acc"])
+
+
+def test_describe_ablation_puts_an_interval_on_each_change():
+    rng = np.random.default_rng(2)
+    base = rng.normal(20, 2, 30)
+    methods = {"Seed": base - 5, "+ pixel": base - 5 + rng.normal(0, 1, 30), "Telea": base}
+    kinds = {"Seed": "learned", "+ pixel": "learned", "Telea": "baseline"}
+    rows = [per_image_frame(methods, kinds).assign(masks=m) for m in ("centre", "random")]
+    per_image = pd.concat(rows)
+    table = per_image.groupby(["method", "masks"], sort=False)["hole_psnr"].mean().unstack()
+    table = pd.DataFrame({"kind": pd.Series(kinds), **{f"{m}: hole PSNR (dB)": table[m] for m in table}})
+    text = iu.describe_ablation(table, per_image)
+    assert text.count("95% interval over images") == 4
+    assert "+ pixel +" in text or "+ pixel -" in text
+    assert "minus the best baseline, Telea (19.85 dB): -4.77 dB (95% interval" in text
+    assert "+ pixel +0.23 dB (95% interval over images -0.12 to +0.5" in text and ": level within its interval" in text
