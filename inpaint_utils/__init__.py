@@ -28,11 +28,6 @@ Where this code departs from the seed notebook, the docstring says what the seed
 This file holds no logic.
 """
 
-import warnings
-
-# Libraries import tqdm.auto, which warns in Jupyter without ipywidgets; the text bars work fine.
-warnings.filterwarnings("ignore", message="IProgress not found")
-
 from .checkpoints import load_checkpoint, read_checkpoint  # noqa: E402
 from .ablation import (ABLATION, ablation_params, ablation_plan, ablation_table, describe_ablation,  # noqa: E402
                        load_ablation, test_masks, train_ablation)
