@@ -32,10 +32,10 @@ import torch.nn as nn
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+sys.path.insert(0, str(ROOT))  # also for `python -m benchmarks.speed`
 
 import inpaint_utils as iu  # noqa: E402
-import seed_reference as seed  # noqa: E402
+from benchmarks import seed_reference as seed  # noqa: E402
 
 
 def jpeg_fixture(n: int) -> list[bytes]:

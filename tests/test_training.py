@@ -1,12 +1,12 @@
 import dataclasses
 
 import pytest
-import seed_reference as seed
 import torch
 import torch.nn as nn
 from conftest import smooth_images
 
 import inpaint_utils as iu
+from benchmarks import seed_reference as seed
 from inpaint_utils import training
 
 TRAIN = smooth_images(16, seed=1)  # two batches of 8 per epoch
