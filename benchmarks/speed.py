@@ -108,7 +108,7 @@ def make_pair(params: iu.Params, device: torch.device):
         return seed.seed_step(g_ref, d_ref, ((1 - mask.cpu()) * truth.cpu(), truth.cpu()), criterion, *opts, device)
 
     g, d, opt_g, opt_d = iu.build_models(params, device)
-    step = iu.make_step(g, d, opt_g, opt_d, criterion, params, device)
+    step = iu.make_step(g, d, opt_g, opt_d, criterion=criterion, params=params, device=device)
 
     def our_step(truth):
         return step(truth, mask)

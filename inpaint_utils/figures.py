@@ -140,7 +140,7 @@ def plot_masks(params: Params, per_kind: int = 6):
     fig, axes = plt.subplots(len(MASK_KINDS), per_kind, figsize=(1.6 * per_kind, 1.7 * len(MASK_KINDS)))
     for row, kind in enumerate(MASK_KINDS):
         masks = mask_batch(kind, per_kind, params.image_size, params.hole_size,
-                           torch.Generator().manual_seed(params.seed))
+                           generator=torch.Generator().manual_seed(params.seed))
         for col in range(per_kind):
             axes[row, col].imshow(masks[col, 0], cmap="gray", vmin=0, vmax=1)
             axes[row, col].set_xticks([])
