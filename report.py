@@ -1,4 +1,4 @@
-"""Run notebooks 01-05 with papermill for one profile, then export one HTML report.
+"""Run notebooks 01-07 with papermill for one profile, then export one HTML report.
 
     python report.py                                  # the offline `sample` profile
     python report.py --profile full                   # the paper's protocol (internet, GPU)

@@ -43,9 +43,9 @@ def main(argv=None):
         train, validation = iu.load_images(p, image_size=size)["train"], iu.load_images(p)["validation"]
         # CROPS=fixed checkpoints once a pass over its images (15 steps): as many passes as the steps
         epochs = 1 if p.crops == "stream" else max(1, round(args.steps * p.batch_size / len(train)))
-        run = iu.train_gan("release", nn.BCELoss(), train.images, validation.images, p,
-                           iu.checkpoints_dir(p) / "release.pt", epochs)
-        rows.append(iu.ablation_table({label: run}, heldout, p, name=None, baselines=not rows))
+        run = iu.train_gan("release", nn.BCELoss(), p, train_images=train.images, val_images=validation.images,
+                           checkpoint=iu.checkpoints_dir(p) / "release.pt", epochs=epochs)
+        rows.append(iu.ablation_table({label: run}, heldout, p, baselines=not rows)[0])
         print(rows[-1].filter(like="PSNR").round(2).to_string(), flush=True)
     print(f"\nheld-out photos, {args.steps} steps a row, hole PSNR (dB):")
     print(pd.concat(rows).filter(like="PSNR").round(2).to_markdown())

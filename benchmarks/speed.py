@@ -32,10 +32,10 @@ import torch.nn as nn
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+sys.path.insert(0, str(ROOT))  # also for `python -m benchmarks.speed`
 
 import inpaint_utils as iu  # noqa: E402
-import seed_reference as seed  # noqa: E402
+from benchmarks import seed_reference as seed  # noqa: E402
 
 
 def jpeg_fixture(n: int) -> list[bytes]:
@@ -108,7 +108,7 @@ def make_pair(params: iu.Params, device: torch.device):
         return seed.seed_step(g_ref, d_ref, ((1 - mask.cpu()) * truth.cpu(), truth.cpu()), criterion, *opts, device)
 
     g, d, opt_g, opt_d = iu.build_models(params, device)
-    step = iu.make_step(g, d, opt_g, opt_d, criterion, params, device)
+    step = iu.make_step(g, d, opt_g, opt_d, criterion=criterion, params=params, device=device)
 
     def our_step(truth):
         return step(truth, mask)

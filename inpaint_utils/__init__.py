@@ -3,6 +3,7 @@
 The notebooks' API: ``import inpaint_utils as iu``. Each concept has its own module, and imports
 flow one way, from the bottom of this list to the top:
 
+- ``comparison``   notebook 04's comparison in one step, saved; read back, or made, by notebook 05
 - ``summary``      the report's front matter: abstract and results at a glance, from the run's tables
 - ``remove``       the object-removal command: ``python -m inpaint_utils.remove --help``
 - ``batch``        the command's work: photos paired with masks and outputs, all checked before writing
@@ -11,16 +12,18 @@ flow one way, from the bottom of this list to the top:
 - ``train_release`` the command that trains and exports the release model
 - ``release``      the release model: its recipe, export, model card and checks (models/release/)
 - ``ablation``     the seed's next steps as options, trained and measured row by row (notebook 06)
-- ``figures``      every figure of the report, saved under figures/<run>/
-- ``evaluation``   metrics on a whole split, every method on the same images, results tables
+- ``figures``      every figure of the report, saved as figures/<run>/<name>.png under the caller's name
+- ``training``     the seed's GAN loop, resumable and reproducible; the four runs, trained and loaded
+- ``evaluation``   metrics on a whole split, every method on the same images, results tables; the
+                   held-out check that training runs (``Validation``)
 - ``stats``        paired bootstrap intervals over images, for sentences that compare rows
 - ``show``         tables rounded to what the data support, and notes, as the notebooks show them
 - ``realism``      realism without downloaded weights: sharpness, a classifier two-sample test
 - ``metrics``      the metric interface; pixel metrics; LPIPS and FID, with PERCEPTUAL's weights
-- ``training``     the seed's GAN loop, resumable and reproducible; the four runs
 - ``batches``      fresh random crops and synthetic dead leaves for training (CROPS="stream")
 - ``checkpoints``  atomic checkpoints, checked against the run's parameters and architecture
-- ``fills``        hole fills: the generator's and the classical baselines; the composite
+- ``losses``       the seed's criteria, the reconstruction loss, G's weighted loss
+- ``fills``        hole fills: the generator's and the classical methods; the composite
 - ``models``       the seed's Generator and Discriminator, GLCIC's context discriminator
 - ``data``         the cat data sets, the seed's split, the uint8 image cache
 - ``params``       parameters and profiles
@@ -31,37 +34,34 @@ Where this code departs from the seed notebook, the docstring says what the seed
 This file holds no logic.
 """
 
-import warnings
-
-# Libraries import tqdm.auto, which warns in Jupyter without ipywidgets; the text bars work fine.
-warnings.filterwarnings("ignore", message="IProgress not found")
-
-from .checkpoints import load_checkpoint, read_checkpoint  # noqa: E402
-from .ablation import (ABLATION, ablation_params, ablation_plan, ablation_table, describe_ablation,  # noqa: E402
+from .checkpoints import load_checkpoint, read_checkpoint
+from .comparison import compare, results
+from .ablation import (ABLATION, ablation_params, ablation_plan, ablation_table, describe_ablation,
                        load_ablation, test_masks, train_ablation)
-from .data import (CatDataset, SplitImages, heldout_images, load_cats, load_images, open_image,  # noqa: E402
+from .data import (CatDataset, SplitImages, heldout_images, load_cats, load_images, open_image,
                    sample_data_path, seed_transform, split_summary, to_rgb, to_uint8)
-from .evaluation import (SEED_REPORTED, UNTRAINED, compare_methods, describe_realism, describe_winners,  # noqa: E402
+from .evaluation import (SEED_REPORTED, UNTRAINED, compare_methods, describe_realism, describe_winners,
                          evaluate, evaluate_run, load_per_image, load_results, paired_difference, perceptual_metrics,
                          results_table, save_table, seed_comparison, untrained_generator)
-from .figures import (plot_comparison_grid, plot_fill_grid, plot_image_sizes, plot_inpainted_vs_truth, plot_masks, plot_removal,  # noqa: E402
+from .figures import (plot_comparison_grid, plot_fill_grid, plot_image_sizes, plot_inpainted_vs_truth, plot_masks, plot_removal,
                       plot_losses, plot_mask, plot_progress, plot_psnr_distribution,
                       plot_training_pairs, save_figure)
-from .fills import BASELINES, generator_fill, inpaint  # noqa: E402
-from .masks import MASK_KINDS, center_mask, check_mask, mask_batch  # noqa: E402
-from .metrics import (FID, LPIPS, METRICS, PERCEPTUAL_MODES, PSNR_CAP, Metric, PixelMetrics,  # noqa: E402
+from .fills import BASELINES, CLASSICAL, generator_fill, inpaint
+from .losses import CRITERIA, AdversarialLoss, GeneratorLoss, reconstruction_loss
+from .masks import MASK_KINDS, center_mask, check_mask, mask_batch
+from .metrics import (FID, LPIPS, METRICS, PERCEPTUAL_MODES, PSNR_CAP, Metric, PixelMetrics,
                       image_metrics, perceptual_metric_set, perceptual_weights)
-from .realism import C2ST, REALISM_COLUMNS, Sharpness, gradient_magnitude, realism_metric_set  # noqa: E402
-from .models import ContextDiscriminator, Discriminator, Generator, count_parameters, hole_crops, layer_table  # noqa: E402
-from .params import (HUB_ID, PARAM_NAMES, Params, notebook_params, profile_names,  # noqa: E402
+from .realism import C2ST, REALISM_COLUMNS, Sharpness, gradient_magnitude, realism_metric_set
+from .models import ContextDiscriminator, Discriminator, Generator, count_parameters, hole_crops, layer_table
+from .params import (HUB_ID, PARAM_NAMES, Params, notebook_params, profile_names,
                      resolve_device, resolve_params, seed_everything)
-from .photos import DEFAULT_MAX_PIXELS, Photo, PhotoError, read_image, read_mask, read_photo, save_photo  # noqa: E402
-from .release import ReleaseModel, check_release, export_release, load_release, train_release  # noqa: E402
-from .removal import box_mask, check_options, make_remover, remove_object  # noqa: E402
-from .batch import Refused, Settings, find_inputs, plan_jobs, prepare_output, run_job  # noqa: E402
-from .paths import (NOTEBOOKS_DIR, ROOT, atomic_write, atomic_write_text, checkpoints_dir, display_path,  # noqa: E402
+from .photos import DEFAULT_MAX_PIXELS, Photo, PhotoError, read_image, read_mask, read_photo, save_photo
+from .release import ReleaseModel, check_release, export_release, load_release, train_release
+from .removal import box_mask, check_options, make_remover, remove_object
+from .batch import Refused, Settings, find_inputs, plan_jobs, prepare_output, run_job
+from .paths import (NOTEBOOKS_DIR, ROOT, atomic_write, atomic_write_text, checkpoints_dir, display_path,
                     figures_dir, output_root, reports_dir, writable_dir)
-from .show import note, show_table  # noqa: E402
-from .stats import paired_bootstrap  # noqa: E402
-from .training import (CRITERIA, RUNS, RunResult, build_models, load_trained,  # noqa: E402
-                       make_step, train_gan, train_run, training_summary)
+from .show import note, show_table
+from .stats import paired_bootstrap
+from .training import (RUNS, RunResult, SeedRun, build_models, load_trained,
+                       make_step, train_gan, train_run, train_runs, training_summary)

@@ -7,32 +7,40 @@ pixel metrics, then realism measures (``realism``: sharpness and a classifier tw
 """
 
 import dataclasses
+from typing import NamedTuple
 
 import pandas as pd
 import torch
 import torch.nn as nn
 
 from .data import SplitImages
-from .evaluation import (UNTRAINED, describe_realism, evaluate, paired_difference, realism_per_image, save_per_image,
-                         save_table, untrained_generator)
+from .evaluation import UNTRAINED, describe_realism, evaluate, paired_difference, realism_per_image, untrained_generator
 from .fills import BASELINES, generator_fill
 from .masks import center_mask, mask_batch
+from .models import count_parameters
 from .params import Params, resolve_device
 from .paths import checkpoints_dir
-from .models import count_parameters
 from .realism import REALISM_COLUMNS, realism_metric_set
 from .stats import difference_text
 from .training import RunResult, build_models, load_run, train_gan
 
 NOTEBOOK = "notebooks/06_beyond_the_seed.ipynb"
-SEED_OPTIONS = dict(mask="center", rec_weight=0.0, adv_weight=1.0, rec_loss="l1", known_weight=0.0,
-                    local_d=False, prefill="zero", g_only_epochs=0)
-ABLATION = {  # run -> (label, what changes from the row before)
-    "seed": ("Seed (BCE)", {}),
-    "pixel": ("+ pixel loss", dict(rec_weight=0.999, adv_weight=0.001)),  # Context Encoders' weights
-    "local_d": ("+ local D", dict(local_d=True)),
-    "random_masks": ("+ random masks", dict(mask="mixed")),
-    "prefill": ("+ mean prefill", dict(prefill="mean")),
+# The options the rows change, at the seed's values (Params' defaults): every row starts from them.
+SEED_OPTIONS = {name: Params.__dataclass_fields__[name].default for name in
+                ("mask", "rec_weight", "adv_weight", "rec_loss", "known_weight", "local_d", "prefill", "g_only_epochs")}
+
+
+class Row(NamedTuple):
+    label: str  # in tables and figures
+    change: dict  # the options it changes from the row before
+
+
+ABLATION = {
+    "seed": Row("Seed (BCE)", {}),
+    "pixel": Row("+ pixel loss", dict(rec_weight=0.999, adv_weight=0.001)),  # Context Encoders' weights
+    "local_d": Row("+ local D", dict(local_d=True)),
+    "random_masks": Row("+ random masks", dict(mask="mixed")),
+    "prefill": Row("+ mean prefill", dict(prefill="mean")),
 }
 COLUMNS = {"hole_psnr": "hole PSNR (dB)", "hole_l1": "hole L1", "full_ssim": "image SSIM"}
 # Mask sets the realism measures run on: the centre hole, whose crops the two-sample test sees whole
@@ -43,22 +51,24 @@ REALISM_MASKS = ("centre",)
 def ablation_params(params: Params) -> dict[str, Params]:
     """Each row's parameters: the seed's options, then each row's change on top of the last."""
     rows, options = {}, dict(SEED_OPTIONS)
-    for run, (_, change) in ABLATION.items():
-        options |= change
+    for run, row in ABLATION.items():
+        options |= row.change
         rows[run] = dataclasses.replace(params, **options)
     return rows
 
 
 def train_ablation(params: Params, images: dict[str, SplitImages]) -> dict[str, RunResult]:
     """Train (or resume, or load) every row; results by label."""
-    return {ABLATION[run][0]: train_gan(run, nn.BCELoss(), images["train"].images, images["validation"].images,
-                                        p, checkpoints_dir(params) / f"ablation-{run}.pt", params.ablation_epochs)
+    return {ABLATION[run].label: train_gan(run, nn.BCELoss(), p, train_images=images["train"].images,
+                                           val_images=images["validation"].images,
+                                           checkpoint=checkpoints_dir(params) / f"ablation-{run}.pt",
+                                           epochs=params.ablation_epochs)
             for run, p in ablation_params(params).items()}
 
 
 def load_ablation(params: Params) -> dict[str, RunResult]:
     """The finished rows, by label; a missing one names notebook 06."""
-    return {ABLATION[run][0]: load_run(run, checkpoints_dir(params) / f"ablation-{run}.pt", p, NOTEBOOK)
+    return {ABLATION[run].label: load_run(run, checkpoints_dir(params) / f"ablation-{run}.pt", p, maker=NOTEBOOK)
             for run, p in ablation_params(params).items()}
 
 
@@ -66,20 +76,20 @@ def test_masks(params: Params, n: int) -> dict[str, torch.Tensor]:
     """The two mask sets every method is measured on: the seed's centre hole, and ``n`` random
     masks of kind EVAL_MASKS drawn from SEED + 1, the same for every method and every run."""
     drawn = mask_batch(params.eval_masks, n, params.image_size, params.hole_size,
-                       torch.Generator().manual_seed(params.seed + 1))
+                       generator=torch.Generator().manual_seed(params.seed + 1))
     return {"centre": center_mask(params.image_size, params.hole_size), "random": drawn}
 
 
-def ablation_table(models: dict, images: torch.Tensor, params: Params, name: str | None = "ablation",
-                   baselines: bool = True) -> pd.DataFrame:
+def ablation_table(models: dict, images: torch.Tensor, params: Params, *,
+                   baselines: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Mean metrics of the untrained generator, every model (anything with a ``fill()``: a
     RunResult, the release model) and every baseline on ``images`` (uint8), with both mask sets:
     the pixel metrics (COLUMNS) for both, then the realism measures (REALISM_COLUMNS) for the mask
     sets of REALISM_MASKS. ``baselines=False`` measures the models alone.
 
-    With a ``name``, the table is also saved as reports/<run>/<name>.{csv,md}, and the values
-    per image behind it (one row per method, mask set and image) as <name>_per_image.csv, which
-    ``describe_ablation`` reads to put intervals on its comparisons.
+    Returns the table and the values per image behind it (one row per method, mask set and
+    image), which ``describe_ablation`` reads to put intervals on its comparisons; save both
+    with ``evaluation.save_table(table, name, params, per_image=per_image)``.
     """
     fills = {UNTRAINED: ("untrained", generator_fill(untrained_generator(params)))} if baselines else {}
     fills |= {label: ("learned", m.fill()) for label, m in models.items()}
@@ -100,11 +110,7 @@ def ablation_table(models: dict, images: torch.Tensor, params: Params, name: str
                 **realism_per_image(metrics), method=label, kind=kind, masks=masks_name))
         rows[label] |= realism
     table = pd.DataFrame(rows).T.rename_axis("method")
-    table = table.astype({c: float for c in table.columns if c != "kind"})
-    if name:
-        save_table(table, name, params)
-        save_per_image(pd.concat(per_image), name, params)
-    return table
+    return table.astype({c: float for c in table.columns if c != "kind"}), pd.concat(per_image)
 
 
 def ablation_plan(params: Params) -> pd.DataFrame:
@@ -113,8 +119,9 @@ def ablation_plan(params: Params) -> pd.DataFrame:
     for run, p in ablation_params(params).items():
         g, d, _, _ = build_models(p, torch.device("cpu"))
         changed = {k.upper(): v for k, v in dataclasses.asdict(p).items() if k in SEED_OPTIONS and v != SEED_OPTIONS[k]}
-        rows[ABLATION[run][0]] = {"options (beyond the seed's)": ", ".join(f"{k}={v}" for k, v in changed.items()) or "none",
-                                  "G parameters": count_parameters(g), "D parameters": count_parameters(d)}
+        rows[ABLATION[run].label] = {
+            "options (beyond the seed's)": ", ".join(f"{k}={v}" for k, v in changed.items()) or "none",
+            "G parameters": count_parameters(g), "D parameters": count_parameters(d)}
     return pd.DataFrame(rows).T.rename_axis("row")
 
 

@@ -28,7 +28,7 @@ class Refused(Exception):
         self.problems = problems
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Settings:
     """What every photo of a run gets."""
 
@@ -87,7 +87,7 @@ def plan_jobs(image: Path, mask: Path | None, output: Path, settings: Settings, 
         raise Refused([f"no photo to process in {image}{why}"])
     to_file = output.suffix.lower() in PHOTO_SUFFIXES and not output.is_dir()
     folder = output.parent if to_file else output
-    problems = _output_problems(image, mask, output, folder, to_file)
+    problems = _output_problems(image, mask, output, folder=folder, to_file=to_file)
     jobs = []
     for photo_path, mask_path in pairs:
         try:
@@ -128,7 +128,7 @@ def _check(photo_path: Path, mask_path: Path | None, settings: Settings) -> tupl
     return photo.format, notes
 
 
-def _output_problems(image, mask, output, folder, to_file) -> list[str]:
+def _output_problems(image, mask, output, *, folder, to_file) -> list[str]:
     if to_file and image.is_dir():
         return [f"--output {output} names a file, but --image is a folder: give a folder for the results"]
     if to_file and output.suffix.lower() not in SUFFIX_FORMATS:
@@ -207,5 +207,5 @@ def run_job(job: Job, remover, settings: Settings) -> list[str]:
         marks = np.repeat(mask[..., None] * np.uint8(255), 3, axis=2)
         result = np.concatenate([photo.pixels, marks, result], axis=1)
         alpha = None if alpha is None else np.concatenate([alpha, np.full_like(alpha, 255), alpha], axis=1)
-    save_photo(job.output, result, alpha, job.format, photo.save_options)
+    save_photo(job.output, result, alpha, fmt=job.format, options=photo.save_options)
     return [str(w.message) for w in caught]

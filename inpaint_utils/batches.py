@@ -42,7 +42,7 @@ class CropStream:
         return crops.clamp_(0, 1)
 
 
-def dead_leaves(n: int, size: int, generator: torch.Generator, device=None, discs: int = 160,
+def dead_leaves(n: int, size: int, generator: torch.Generator, device=None, *, discs: int = 160,
                 smallest: float = 1.0) -> torch.Tensor:
     """``n`` dead-leaves images, float (n, 3, size, size) in [0, 1]: ``discs`` discs of uniform random
     colour dropped one over another on a random background, radii drawn with density r^-3 between

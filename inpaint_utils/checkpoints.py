@@ -1,7 +1,8 @@
 """Checkpoints: written atomically after every epoch, read back with clear errors.
 
 A checkpoint holds both networks, both optimisers, the loss history, the random states and the
-run's parameters; resuming with other parameters or another architecture is refused.
+run's parameters; resuming with other parameters is refused, and weights of another architecture
+are refused by the layer they come to.
 """
 
 import random
@@ -58,7 +59,8 @@ def load_checkpoint(path: Path) -> dict:
 
 
 def read_checkpoint(path: Path, run: str, params: Params) -> dict | None:
-    """The checkpoint of ``run`` at ``path`` if there is one, checked against ``params``.
+    """The checkpoint of ``run`` at ``path`` if there is one, checked against ``params``; its
+    weights are checked as they are loaded (``load_weights``).
 
     A parameter that an older checkpoint does not record had its default then, the seed's choice.
     """
@@ -73,38 +75,20 @@ def read_checkpoint(path: Path, run: str, params: Params) -> dict | None:
     if mismatches:
         raise ValueError(f"{path} was made with {', '.join(mismatches)}. Set RETRAIN=True to train "
                          "again, or RUN_NAME (or CHECKPOINT_DIR) to keep both runs")
-    _checked_networks(state, path)
     return state
 
 
 def build_networks(state: dict, path) -> tuple[Generator, nn.Module]:
-    """The checkpoint's G and D with its weights loaded; an architecture mismatch names the layer."""
-    g, d = _checked_networks(state, path)
-    g.load_state_dict(state["generator"])
-    d.load_state_dict(state["discriminator"])
-    return g.eval(), d.eval()
-
-
-def ema_generator(state: dict) -> Generator | None:
-    """The EMA of G's weights that a checkpoint holds (EMA_DECAY > 0), or None."""
-    if "ema" not in state:
-        return None
-    g = Generator()
-    g.load_state_dict({k.removeprefix("module."): v for k, v in state["ema"].items() if k.startswith("module.")})
-    return g.eval()
-
-
-def _checked_networks(state: dict, path) -> tuple[Generator, nn.Module]:
-    """Fresh networks of the checkpoint's architecture, after checking that its weights fit them."""
+    """The checkpoint's G and D, of its architecture, with its weights loaded, in eval mode."""
     saved = state["params"]
-    g = Generator()
     d = ContextDiscriminator(saved.get("local_size", 32)) if saved.get("local_d") else Discriminator()
-    for key, model in (("generator", g), ("discriminator", d)):
-        _check_architecture(model, state[key], path, key)
-    return g, d
+    return (load_weights(Generator(), state["generator"], path, "generator").eval(),
+            load_weights(d, state["discriminator"], path, "discriminator").eval())
 
 
-def _check_architecture(model: nn.Module, state_dict: dict, path, what: str) -> None:
+def load_weights(model: nn.Module, state_dict: dict, path, what: str) -> nn.Module:
+    """``model`` with the weights ``state_dict`` (``what`` of the checkpoint at ``path``) loaded; a
+    state of another architecture is refused with an error that names the layer."""
     expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     found = {k: tuple(v.shape) for k, v in state_dict.items()}
     problems = [f"{k}: expected {expected[k]}, found {found[k]}"
@@ -114,3 +98,14 @@ def _check_architecture(model: nn.Module, state_dict: dict, path, what: str) -> 
     if problems:
         raise ValueError(f"{path} holds a {what} of another architecture than the seed's "
                          f"{type(model).__name__}: {'; '.join(problems[:4])}")
+    model.load_state_dict(state_dict)
+    return model
+
+
+def ema_generator(state: dict) -> Generator | None:
+    """The EMA of G's weights that a checkpoint holds (EMA_DECAY > 0), or None."""
+    if "ema" not in state:
+        return None
+    g = Generator()
+    g.load_state_dict({k.removeprefix("module."): v for k, v in state["ema"].items() if k.startswith("module.")})
+    return g.eval()

@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from .masks import check_mask
 from .params import HUB_ID, HUB_SIZES, SPLIT_SEED, SPLITS, Params
-from .paths import ROOT, atomic_save, output_root, writable_dir
+from .paths import ROOT, atomic_save, atomic_write, output_root, writable_dir
 
 SAMPLE_VERSION = 1
 # skimage.data photos -> (label, crops). Label 0 ("cat") rows are what the project trains on:
@@ -42,10 +42,19 @@ def sample_data_path() -> Path:
     return path
 
 
+def _datasets():
+    """The ``datasets`` library, imported on first use. Its import loads tqdm.auto, which in Jupyter
+    without ipywidgets warns "IProgress not found"; the text progress bars it falls back to work."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        import datasets
+    return datasets
+
+
 def _build_sample(path: Path) -> None:
-    import datasets
     import skimage.data
 
+    datasets = _datasets()
     rng = np.random.default_rng(SAMPLE_VERSION)
     rows = []
     for name, (label, count) in SAMPLE_PHOTOS.items():
@@ -66,16 +75,12 @@ def _build_sample(path: Path) -> None:
     features = datasets.Features({"image": datasets.Image(),
                                   "labels": datasets.ClassLabel(names=["cat", "dog"])})
     table = datasets.Dataset.from_list(rows, features=features)
-    writable_dir(path.parent)
-    tmp = path.with_name(path.name + ".tmp")
-    table.to_parquet(str(tmp))
-    os.replace(tmp, path)
+    atomic_write(path, table.to_parquet)
 
 
 def _open_source(source: str, revision: str | None):
     """The raw data set (all rows, images undecoded) with columns ``image`` and ``labels``."""
-    import datasets
-
+    datasets = _datasets()
     if source == "sample":
         source = str(sample_data_path())
     path = Path(source).expanduser()
@@ -125,8 +130,6 @@ def load_cats(params: Params):
     test part halved with seed 42 (its first half is validation). Unlike the seed, the filter
     reads only the label column; the seed decoded all 23,410 images to filter them.
     """
-    from datasets import DatasetDict
-
     ds = _open_source(params.data, params.revision)
     cat = _cat_label(ds)
     cats = ds.filter(lambda ys: [y == cat for y in ys], input_columns="labels", batched=True)
@@ -135,7 +138,7 @@ def load_cats(params: Params):
                          f"among {len(ds)}; at least 10 are needed for the 80/10/10 split")
     first = cats.train_test_split(test_size=0.2, seed=SPLIT_SEED)
     second = first["test"].train_test_split(test_size=0.5, seed=SPLIT_SEED)
-    splits = DatasetDict(train=first["train"], validation=second["train"], test=second["test"])
+    splits = _datasets().DatasetDict(train=first["train"], validation=second["train"], test=second["test"])
     found = {"cats": len(cats), **{name: len(split) for name, split in splits.items()}}
     if params.data == HUB_ID and found != HUB_SIZES:
         warnings.warn(f"{HUB_ID} gives {found}; the seed had {HUB_SIZES}. The hub data set may have "

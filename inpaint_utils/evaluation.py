@@ -1,4 +1,11 @@
-"""Evaluation: metrics on a whole split, every method on the same images, the results table."""
+"""Evaluation: metrics on a whole split, every method on the same images, the results table; the
+held-out check that training runs (``Validation``).
+
+Training imports this module, so this one reads trained runs through ``TrainedRun``, what a
+``training.RunResult`` offers, rather than importing training: the imports go one way.
+"""
+
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -6,18 +13,30 @@ import torch
 import torch.nn as nn
 from tqdm import tqdm
 
-from .data import SplitImages
+from .data import SplitImages, heldout_images
 from .fills import BASELINES, generator_fill, inpaint
-from .masks import center_mask, check_mask
+from .losses import CRITERIA
+from .masks import center_mask, check_mask, mask_batch
 from .metrics import METRICS, Metric, PixelMetrics, perceptual_metric_set
 from .metrics import PSNR_CAP, image_metrics  # noqa: F401  (defined here before metrics.py: old imports still work)
 from .models import Generator
 from .params import HUB_ID, Params, resolve_device
-from .paths import atomic_write_text, output_root, reports_dir
+from .paths import atomic_write_text, reports_dir
 from .realism import REALISM_COLUMNS, realism_metric_set
 from .show import digits, note
 from .stats import difference_text, mean_of_images, paired_bootstrap
-from .training import CRITERIA, RunResult
+
+
+class TrainedRun(Protocol):
+    """What evaluation reads of a trained run (``training.RunResult``): its fill, its D, the key
+    in CRITERIA of D's criterion (None: another one), its loss history."""
+
+    d: nn.Module
+    criterion: str | None
+    history: dict
+
+    def fill(self): ...
+
 
 UNTRAINED = "Untrained G"  # the floor: the seed's generator as every run starts it, before any training
 TRADE_OFF = ("the perception-distortion trade-off (Blau & Michaeli, CVPR 2018): the best PSNR and the "
@@ -67,14 +86,34 @@ def evaluate(fill, images: torch.Tensor, mask: torch.Tensor, *, d: nn.Module | N
     return table
 
 
-def evaluate_run(result: RunResult, test: SplitImages, params: Params, metrics: list[Metric] = ()) -> pd.DataFrame:
-    """``evaluate`` for a trained run, with the seed's D and G losses under its own criterion."""
+def evaluate_run(result: TrainedRun, test: SplitImages, params: Params, metrics: list[Metric] = ()) -> pd.DataFrame:
+    """``evaluate`` for a trained run, with the seed's D and G losses under its own criterion
+    (none for a criterion outside CRITERIA)."""
     mask = center_mask(params.image_size, params.hole_size)
-    return evaluate(result.fill(), test.images, mask, d=result.d, criterion=result.run,
+    d = result.d if result.criterion is not None else None
+    return evaluate(result.fill(), test.images, mask, d=d, criterion=result.criterion,
                     device=resolve_device(params.device), metrics=metrics)
 
 
-def compare_methods(models: dict[str, RunResult], test: SplitImages, params: Params,
+class Validation:
+    """Hole PSNR of a fill on the held-out photos (centre and random masks) during training, to see
+    whether a run still improves. For watching only: no run is stopped or chosen by it."""
+
+    def __init__(self, params: Params, device):
+        self.device = device
+        self.images = heldout_images(image_size=params.image_size)
+        self.masks = {"centre": center_mask(params.image_size, params.hole_size), "random": mask_batch(
+            "mixed", len(self.images), params.image_size, params.hole_size,
+            generator=torch.Generator().manual_seed(params.seed + 1))}
+
+    def __call__(self, step: int, fill) -> dict:
+        row = {"step": step, **{f"{name}: hole PSNR (dB)": evaluate(fill, self.images, m, device=self.device)[
+            "hole_psnr"].mean().item() for name, m in self.masks.items()}}
+        tqdm.write(f"step {step}: held-out hole PSNR " + ", ".join(f"{v:.2f}" for k, v in row.items() if k != "step"))
+        return row
+
+
+def compare_methods(models: dict[str, TrainedRun], test: SplitImages, params: Params,
                     realism: bool = True) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Per-image metrics of the untrained generator, every trained model and every baseline on the
     whole test split (with ``realism_per_image``'s columns); and per method the realism measures
@@ -98,16 +137,13 @@ def compare_methods(models: dict[str, RunResult], test: SplitImages, params: Par
     return pd.concat(parts).reset_index(), realism_table
 
 
-def results_table(per_image: pd.DataFrame, params: Params, realism: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Mean of each metric per method, then the ``realism`` columns where given; saved as
-    results.csv and results.md in the reports folder, ``per_image`` as results_per_image.csv."""
+def results_table(per_image: pd.DataFrame, realism: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Mean of each metric per method, then the ``realism`` columns where given."""
     columns = [c for c in [*METRICS, "d_loss", "g_loss"] if c in per_image]
     table = per_image.groupby("method", sort=False).agg(
         kind=("kind", "first"), images=("image", "count"), **{c: (c, "mean") for c in columns})
     if realism is not None:
         table = table.join(realism[[c for c in REALISM_COLUMNS if c in realism]].astype(float))
-    save_table(table, "results", params)
-    save_per_image(per_image, "results", params)
     return table
 
 
@@ -117,28 +153,26 @@ def realism_per_image(metrics: list[Metric]) -> dict:
     return {k: v.numpy() for metric in metrics if hasattr(metric, "per_image") for k, v in metric.per_image().items()}
 
 
-def save_per_image(per_image: pd.DataFrame, name: str, params: Params) -> None:
-    """reports/<run>/<name>_per_image.csv: the values behind the means of table ``name``."""
-    atomic_write_text(reports_dir(params) / f"{name}_per_image.csv", per_image.to_csv(index=False))
-
-
 def load_per_image(params: Params, name: str = "results") -> pd.DataFrame | None:
     """The per-image values behind table ``name`` (results, ablation, ablation_heldout), or None
     where the run did not save them (its sentences then come without intervals)."""
-    path = output_root() / "reports" / params.name / f"{name}_per_image.csv"
+    path = reports_dir(params, create=False) / f"{name}_per_image.csv"
     return pd.read_csv(path) if path.exists() else None
 
 
-def save_table(table: pd.DataFrame, name: str, params: Params) -> None:
-    """``table`` as reports/<run>/<name>.csv (to read back) and <name>.md (to read), atomically."""
+def save_table(table: pd.DataFrame, name: str, params: Params, *, per_image: pd.DataFrame | None = None) -> None:
+    """``table`` as reports/<run>/<name>.csv (to read back) and <name>.md (to read), atomically;
+    ``per_image``, the values behind its means, as <name>_per_image.csv (``load_per_image``)."""
     out = reports_dir(params)
     atomic_write_text(out / f"{name}.csv", table.to_csv())
     atomic_write_text(out / f"{name}.md", table.to_markdown(floatfmt=".4f") + "\n")
+    if per_image is not None:
+        atomic_write_text(out / f"{name}_per_image.csv", per_image.to_csv(index=False))
 
 
 def load_results(params: Params) -> pd.DataFrame:
     """The results table written by notebook 04."""
-    path = output_root() / "reports" / params.name / "results.csv"
+    path = reports_dir(params, create=False) / "results.csv"
     if not path.exists():
         raise FileNotFoundError(f"no results table at {path}: run notebooks/04_comparison.ipynb first "
                                 "(or `python report.py`)")
@@ -213,7 +247,7 @@ def describe_winners(table: pd.DataFrame, per_image: pd.DataFrame | None = None)
     return "\n".join([head, "", *lines])
 
 
-def describe_realism(table: pd.DataFrame, per_image: pd.DataFrame | None = None, psnr: str = "hole_psnr",
+def describe_realism(table: pd.DataFrame, per_image: pd.DataFrame | None = None, *, psnr: str = "hole_psnr",
                      sharpness: str = "sharpness", c2st: str = "c2st_acc", spread: str = "c2st_std") -> str:
     """Markdown: the fill closest to the photos' sharpness and the one the two-sample test finds
     hardest to tell from the photos, each against the runner-up; then whether the best ``psnr`` is
@@ -262,7 +296,7 @@ SEED_REPORTED = pd.DataFrame(  # the seed's printed figures on the hub data, 9,3
     index=pd.Index(["BCE", "L1", "L2", "Huber"], name="method"))
 
 
-def seed_comparison(models: dict[str, RunResult], table: pd.DataFrame, params: Params) -> pd.DataFrame | None:
+def seed_comparison(models: dict[str, TrainedRun], table: pd.DataFrame, params: Params) -> pd.DataFrame | None:
     """The seed's reported losses beside ours (final training epoch; test split), for hub data."""
     if params.data != HUB_ID:
         note(f"The seed's reported losses are on {HUB_ID}; this run's data ({params.data}) differ, "
@@ -276,9 +310,10 @@ def seed_comparison(models: dict[str, RunResult], table: pd.DataFrame, params: P
     return pd.concat({"seed report": SEED_REPORTED, "this run": ours}, axis=1)
 
 
-def perceptual_metrics(models: dict[str, RunResult], test: SplitImages, params: Params,
+def perceptual_metrics(models: dict, test: SplitImages, params: Params,
                        untrained: bool = False) -> pd.DataFrame | None:
-    """LPIPS (AlexNet) and FID per method on the test split's centre holes, where PERCEPTUAL finds
+    """LPIPS (AlexNet) and FID per method (``models``: anything with a ``fill()``, such as a trained
+    run or the release model) on the test split's centre holes, where PERCEPTUAL finds
     their weights: on disk, else downloaded under "auto"; a metric without them is skipped with one
     line saying why (or raises, under "required"). See ``metrics.perceptual_weights``. With
     ``untrained``, the untrained generator's row comes first.

@@ -1,4 +1,4 @@
-"""Figures: each is saved under figures/<run name>/ with a stable name, then shown."""
+"""Figures: each is saved as figures/<run name>/<name>.png, under the name its caller gives, then shown."""
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -6,9 +6,8 @@ import pandas as pd
 import torch
 
 from .data import CatDataset, SplitImages, to_uint8
-from .fills import BASELINES, generator_fill, inpaint
+from .fills import BASELINES, inpaint
 from .masks import MASK_KINDS, center_mask, mask_batch
-from .models import Generator
 from .params import Params
 from .paths import figures_dir
 from .training import RunResult
@@ -35,32 +34,32 @@ def _show(ax, image: torch.Tensor, title: str | None = None):
         ax.set_title(title, fontsize=10)
 
 
-def plot_mask(params: Params):
+def plot_mask(name: str, params: Params):
     fig, ax = plt.subplots(figsize=(3, 3))
     ax.imshow(center_mask(params.image_size, params.hole_size)[0], cmap="gray")
     ax.set_title(f"{params.hole_size}x{params.hole_size} hole in {params.image_size}x{params.image_size}")
-    return save_figure(fig, "01_mask", params)
+    return save_figure(fig, name, params)
 
 
-def plot_training_pairs(dataset: CatDataset, indices, params: Params):
+def plot_training_pairs(dataset: CatDataset, indices, name: str, params: Params):
     """The seed's figure 3.4: masked training images beside their ground truth."""
     fig, axes = plt.subplots(len(indices), 2, figsize=(6, 3 * len(indices)), squeeze=False)
     for row, index in enumerate(indices):
         masked, truth = dataset[index]
         _show(axes[row, 0], masked, "Training image" if row == 0 else None)
         _show(axes[row, 1], truth, "Ground truth" if row == 0 else None)
-    return save_figure(fig, "01_training_pairs", params)
+    return save_figure(fig, name, params)
 
 
-def plot_image_sizes(images: dict[str, SplitImages], params: Params):
+def plot_image_sizes(images: dict[str, SplitImages], name: str, params: Params):
     """Original widths and heights of the images, before the resize to IMAGE_SIZE."""
     fig, ax = plt.subplots(figsize=(6, 4))
-    for name, split in images.items():
+    for split_name, split in images.items():
         w, h = zip(*split.sizes)
-        ax.scatter(w, h, s=6, alpha=0.4, label=f"{name} ({len(split)})")
+        ax.scatter(w, h, s=6, alpha=0.4, label=f"{split_name} ({len(split)})")
     ax.set(xlabel="width (px)", ylabel="height (px)", title="Image sizes before resizing")
     ax.legend()
-    return save_figure(fig, "01_image_sizes", params)
+    return save_figure(fig, name, params)
 
 
 def plot_losses(results: dict[str, RunResult], name: str, params: Params):
@@ -96,28 +95,27 @@ def plot_progress(history: dict, name: str, params: Params, max_rows: int = 10):
 
 
 @torch.no_grad()
-def plot_inpainted_vs_truth(g: Generator, test: SplitImages, indices, params: Params):
-    """The seed's figure 5: inpainted test images beside the ground truth."""
+def plot_inpainted_vs_truth(fill, test: SplitImages, indices, name: str, params: Params):
+    """The seed's figure 5: test images inpainted by ``fill`` (e.g. a run's ``fill()``) beside the ground truth."""
     mask = center_mask(params.image_size, params.hole_size)
     truth = test.images[list(indices)].float() / 255
-    inpainted = inpaint(generator_fill(g), truth, mask)
+    inpainted = inpaint(fill, truth, mask)
     fig, axes = plt.subplots(len(indices), 2, figsize=(6, 3 * len(indices)), squeeze=False)
     for row in range(len(indices)):
         _show(axes[row, 0], inpainted[row], "Inpainted (fake)" if row == 0 else None)
         _show(axes[row, 1], truth[row], "Ground truth" if row == 0 else None)
-    return save_figure(fig, "02_bce_test_samples", params)
+    return save_figure(fig, name, params)
 
 
-def plot_comparison_grid(models: dict[str, RunResult], test: SplitImages, indices, params: Params):
+def plot_comparison_grid(models: dict[str, RunResult], test: SplitImages, indices, name: str, params: Params):
     """The seed's figure 7.1 on fixed test images, with the baselines as extra columns."""
     truth = test.images[list(indices)]
-    return plot_fill_grid(models, truth, center_mask(params.image_size, params.hole_size),
-                          "04_comparison_grid", params)
+    return plot_fill_grid(models, truth, center_mask(params.image_size, params.hole_size), name, params)
 
 
 @torch.no_grad()
 def plot_fill_grid(models: dict[str, RunResult], images: torch.Tensor, masks: torch.Tensor, name: str,
-                   params: Params, baselines=("Telea", "Biharmonic", "Navier-Stokes", "Mean colour")):
+                   params: Params, *, baselines=("Telea", "Biharmonic", "Navier-Stokes", "Mean colour")):
     """One row per image (uint8): the masked input, each model's and baseline's composite, the truth.
     ``masks`` is one mask for all, (1, S, S), or one per image, (N, 1, S, S)."""
     truth = images.float() / 255
@@ -135,12 +133,12 @@ def plot_fill_grid(models: dict[str, RunResult], images: torch.Tensor, masks: to
     return save_figure(fig, name, params)
 
 
-def plot_masks(params: Params, per_kind: int = 6):
+def plot_masks(name: str, params: Params, per_kind: int = 6):
     """Examples of every kind of mask, drawn as training draws them (white: hole)."""
     fig, axes = plt.subplots(len(MASK_KINDS), per_kind, figsize=(1.6 * per_kind, 1.7 * len(MASK_KINDS)))
     for row, kind in enumerate(MASK_KINDS):
         masks = mask_batch(kind, per_kind, params.image_size, params.hole_size,
-                           torch.Generator().manual_seed(params.seed))
+                           generator=torch.Generator().manual_seed(params.seed))
         for col in range(per_kind):
             axes[row, col].imshow(masks[col, 0], cmap="gray", vmin=0, vmax=1)
             axes[row, col].set_xticks([])
@@ -148,10 +146,10 @@ def plot_masks(params: Params, per_kind: int = 6):
         axes[row, 0].set_ylabel(kind)
     fig.suptitle("Training masks (white: hole)")
     fig.tight_layout()
-    return save_figure(fig, "06_masks", params)
+    return save_figure(fig, name, params)
 
 
-def plot_psnr_distribution(per_image: pd.DataFrame, params: Params):
+def plot_psnr_distribution(per_image: pd.DataFrame, name: str, params: Params):
     """Box plot of per-image hole PSNR for each method."""
     methods = list(dict.fromkeys(per_image["method"]))
     fig, ax = plt.subplots(figsize=(1.3 * len(methods) + 2, 4.5))
@@ -159,10 +157,10 @@ def plot_psnr_distribution(per_image: pd.DataFrame, params: Params):
     ax.set_xticks(range(1, len(methods) + 1), methods, rotation=30, ha="right")
     ax.set(ylabel="hole PSNR (dB), per image", title=f"Hole PSNR on {per_image['image'].nunique()} test images")
     ax.grid(True, axis="y")
-    return save_figure(fig, "04_hole_psnr", params)
+    return save_figure(fig, name, params)
 
 
-def plot_removal(image: np.ndarray, mask: np.ndarray, results: dict, name: str, params: Params, zoom=None):
+def plot_removal(image: np.ndarray, mask: np.ndarray, results: dict, name: str, params: Params, *, zoom=None):
     """The photo, its mask (red) and each method's result; ``zoom`` = (top, bottom, left, right)
     shows that region only, at full resolution. Panels sit side by side, or one above the other
     when the region is a wide strip, which side by side would shrink to an unreadable line."""

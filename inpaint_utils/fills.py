@@ -1,11 +1,16 @@
 """Fills: functions ``(masked images, mask) -> images`` that fill holes, and the composite.
 
 A fill sees only the known pixels (the hole is zero). The generator gives one; the classical
-baselines (OpenCV and scikit-image) give the others, image by image.
+methods (OpenCV and scikit-image, image by image, and the harmonic fill) give the others.
 """
+
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 from .data import to_uint8
@@ -24,18 +29,30 @@ def inpaint(fill, truth: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 def generator_fill(g: Generator, fill_colour: torch.Tensor | None = None, prefill: str = "zero"):
-    """A fill function (masked images, mask) -> images, from a generator in eval mode.
+    """A fill function (masked images, mask) -> images from ``g`` in eval mode (its batch norms'
+    running statistics), whatever mode ``g`` is in: each call leaves its mode as it found it.
 
     ``fill_colour`` and ``prefill`` are the run's (see ``generator_output``).
     """
     def fill(masked, mask):
-        g.eval()
         device = next(g.parameters()).device
-        return generator_output(g, masked.to(device), mask.to(device), prefill, fill_colour).float()
+        with _eval_mode(g):
+            return generator_output(g, masked.to(device), mask.to(device), prefill=prefill,
+                                    fill_colour=fill_colour).float()
     return fill
 
 
-def generator_output(g: Generator, masked: torch.Tensor, mask: torch.Tensor, prefill: str = "zero",
+@contextmanager
+def _eval_mode(model: nn.Module):
+    was_training = model.training
+    model.eval()
+    try:
+        yield
+    finally:
+        model.train(was_training)
+
+
+def generator_output(g: Generator, masked: torch.Tensor, mask: torch.Tensor, *, prefill: str = "zero",
                      fill_colour: torch.Tensor | None = None) -> torch.Tensor:
     """G's images for ``masked`` images (hole = 0), as training and every fill run it.
 
@@ -47,7 +64,7 @@ def generator_output(g: Generator, masked: torch.Tensor, mask: torch.Tensor, pre
     mask = mask.expand(len(masked), 1, -1, -1)
     if prefill in RESIDUAL_PREFILLS:
         with torch.no_grad(), torch.autocast(masked.device.type, enabled=False):
-            base = masked + mask * PREFILL_FILLS[prefill](masked.float(), mask.float()).to(masked.device)
+            base = masked + mask * CLASSICAL[prefill].fill(masked.float(), mask.float()).to(masked.device)
         return base + 2 * (g(torch.cat((base, mask), dim=1)).float() - 0.5)
     if fill_colour is not None:
         masked = masked + mask * fill_colour.to(masked.device).view(1, 3, 1, 1)
@@ -114,12 +131,26 @@ def _mean_fill(img, hole):
     return out
 
 
-BASELINES = {  # label -> batch fill function; every one sees only the known pixels
-    "Telea": _per_image_fill(_telea),  # OpenCV fast marching, radius 3
-    "Navier-Stokes": _per_image_fill(_navier_stokes),  # OpenCV, radius 3
-    "Biharmonic": _per_image_fill(_biharmonic),  # scikit-image
-    "Harmonic": harmonic_fill,  # Laplace's equation, all images at once (the release model's prefill)
-    "Mean colour": _per_image_fill(_mean_fill),  # mean colour of the image's known pixels
-}
+@dataclass(frozen=True)
+class Classical:
+    """A classical method: its label in tables and figures, its batch fill, and for the methods that
+    work image by image in NumPy, ``per_image(uint8 HxWx3 with the hole zeroed, uint8 hole HxW) ->
+    HxWx3`` (0-255), which object removal calls on its crops directly."""
 
-PREFILL_FILLS = {"telea": BASELINES["Telea"], "navier-stokes": BASELINES["Navier-Stokes"], "harmonic": harmonic_fill}
+    label: str
+    fill: Callable
+    per_image: Callable | None = None
+
+    @classmethod
+    def image_by_image(cls, label: str, fill_one: Callable) -> "Classical":
+        return cls(label, _per_image_fill(fill_one), fill_one)
+
+
+CLASSICAL = {  # id (a PREFILL, a --method of the removal command) -> method; each sees only the known pixels
+    "telea": Classical.image_by_image("Telea", _telea),  # OpenCV fast marching, radius 3
+    "navier-stokes": Classical.image_by_image("Navier-Stokes", _navier_stokes),  # OpenCV, radius 3
+    "biharmonic": Classical.image_by_image("Biharmonic", _biharmonic),  # scikit-image
+    "harmonic": Classical("Harmonic", harmonic_fill),  # Laplace's equation, all images at once (the release model's prefill)
+    "mean-colour": Classical.image_by_image("Mean colour", _mean_fill),  # mean colour of the image's known pixels
+}
+BASELINES = {method.label: method.fill for method in CLASSICAL.values()}  # label -> batch fill, for the tables

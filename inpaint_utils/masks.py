@@ -47,7 +47,7 @@ def check_mask(mask: torch.Tensor, image_size: int) -> torch.Tensor:
     return mask
 
 
-def mask_batch(kind: str, n: int, image_size: int = 64, hole_size: int = 20,
+def mask_batch(kind: str, n: int, image_size: int = 64, hole_size: int = 20, *,
                generator: torch.Generator | None = None, device=None) -> torch.Tensor:
     """``n`` masks of ``kind`` (see MASK_KINDS) as float (n, 1, S, S) on ``device``.
 
@@ -82,7 +82,7 @@ def _uniform(low, high, shape, generator, device):
     return low + (high - low) * torch.rand(shape, generator=generator, device=device)
 
 
-def _boxes(n, size, generator, device, count=3, margin=2):
+def _boxes(n, size, generator, device, *, count=3, margin=2):
     """1-3 boxes of 8-38 px sides (LaMa's 30-150 px in 256, over 4), ``margin`` from the border."""
     low, high = 8 * size / 64, 38 * size / 64
     h = _uniform(low, high, (n, count), generator, device).floor()
@@ -97,7 +97,7 @@ def _boxes(n, size, generator, device, count=3, margin=2):
     return inside.any(dim=1, keepdim=True).float()
 
 
-def _strokes(n, size, generator, device, times=5, vertices=5):
+def _strokes(n, size, generator, device, *, times=5, vertices=5):
     """LaMa's irregular strokes over 4: 1-5 strokes of 1-5 segments, each up to 2.5 + 50 px long,
     1 + 25 px wide, turning by up to 4 radians, drawn as thick polylines."""
     scale = size / 64

@@ -6,7 +6,7 @@ import random
 import re
 import sys
 import typing
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -26,53 +26,64 @@ RESIDUAL_PREFILLS = ("telea", "navier-stokes", "harmonic")
 PREFILLS = ("zero", "mean", *RESIDUAL_PREFILLS)
 
 
+def _trains(default):
+    """A parameter that changes what a checkpoint holds: resuming a run with another value is refused."""
+    return field(default=default, metadata={"trains": True})
+
+
+def _neutral(default):
+    """A parameter whose override leaves a run's results as they are, so the run keeps its name."""
+    return field(default=default, metadata={"neutral": True})
+
+
 @dataclass(frozen=True)
 class Params:
     """The settings of one run. Notebooks, profiles and ``report.py`` spell them in UPPER CASE.
 
-    The defaults are the seed's protocol (the ``full`` profile).
+    The defaults are the seed's protocol (the ``full`` profile). ``_trains`` and ``_neutral`` mark
+    the parameters of TRAINING_IDENTITY and OUTPUT_NEUTRAL.
     """
 
     profile: str = "full"
-    data: str = HUB_ID  # hub id, a parquet file or folder, an image folder, or "sample"
-    revision: str | None = None  # hub revision (commit or tag) to pin the data to
-    max_images: int | None = None  # keep at most this many images per split (smoke runs)
-    image_size: int = 64
-    hole_size: int = 20
-    batch_size: int = 8
-    lr: float = 1e-4
+    data: str = _trains(HUB_ID)  # hub id, a parquet file or folder, an image folder, or "sample"
+    revision: str | None = _trains(None)  # hub revision (commit or tag) to pin the data to
+    max_images: int | None = _trains(None)  # keep at most this many images per split (smoke runs)
+    image_size: int = _trains(64)
+    hole_size: int = _trains(20)
+    batch_size: int = _trains(8)
+    lr: float = _trains(1e-4)
     bce_epochs: int = 50  # notebook 02, the BCE baseline
     loss_epochs: int = 10  # notebook 03, each of L1, L2 and Huber
     # Beyond the seed (its own next steps, notebook 06). The defaults are the seed's choices.
-    mask: str = "center"  # training masks: "center" (the seed's hole), "box", "stroke" or "mixed"
-    rec_weight: float = 0.0  # weight of the reconstruction loss in G's loss (Context Encoders: 0.999)
-    adv_weight: float = 1.0  # weight of the adversarial loss in G's loss (0: a pixel-only model)
-    rec_loss: str = "l1"  # reconstruction loss over the hole, divided by its area: "l1" or "l2"
-    known_weight: float = 0.0  # reconstruction weight on the known pixels, relative to the hole's
-    local_d: bool = False  # add GLCIC's local discriminator, on a crop around the hole
-    local_size: int = 32  # side of the local discriminator's crop
-    prefill: str = "zero"  # the hole in G's input: "zero" (the seed's), "mean" (training-set mean colour),
+    mask: str = _trains("center")  # training masks: "center" (the seed's hole), "box", "stroke" or "mixed"
+    rec_weight: float = _trains(0.0)  # weight of the reconstruction loss in G's loss (Context Encoders: 0.999)
+    adv_weight: float = _trains(1.0)  # weight of the adversarial loss in G's loss (0: a pixel-only model)
+    rec_loss: str = _trains("l1")  # reconstruction loss over the hole, divided by its area: "l1" or "l2"
+    known_weight: float = _trains(0.0)  # reconstruction weight on the known pixels, relative to the hole's
+    local_d: bool = _trains(False)  # add GLCIC's local discriminator, on a crop around the hole
+    local_size: int = _trains(32)  # side of the local discriminator's crop
+    prefill: str = _trains("zero")  # the hole in G's input: "zero" (the seed's), "mean" (training-set mean colour),
     # or a classical fill that G learns to correct: "telea", "navier-stokes" or "harmonic" (see fills.py)
-    g_only_epochs: int = 0  # first epochs train G alone on the reconstruction loss (GLCIC's phase 1)
-    crops: str = "fixed"  # training images: "fixed" (each row's one 64 px image, the seed's) or "stream"
+    g_only_epochs: int = _trains(0)  # first epochs train G alone on the reconstruction loss (GLCIC's phase 1)
+    crops: str = _trains("fixed")  # training images: "fixed" (each row's one 64 px image, the seed's) or "stream"
     # (a fresh random crop, scale and flip of a training image each step; see batches.py)
-    synthetic: float = 0.0  # share of each batch replaced by synthetic dead-leaves images (CROPS="stream")
-    steps_per_epoch: int | None = None  # CROPS="stream": steps between checkpoints; None: one pass's worth
-    ema_decay: float = 0.0  # EMA of G's weights, used for evaluation and export (0: off; e.g. 0.999)
-    val_every: int = 0  # steps between hole-PSNR checks on the held-out photos, saved beside the checkpoint
-    release_epochs: int = 0  # the release recipe's epochs (python -m inpaint_utils.train_release)
+    synthetic: float = _trains(0.0)  # share of each batch replaced by synthetic dead-leaves images (CROPS="stream")
+    steps_per_epoch: int | None = _trains(None)  # CROPS="stream": steps between checkpoints; None: one pass's worth
+    ema_decay: float = _trains(0.0)  # EMA of G's weights, used for evaluation and export (0: off; e.g. 0.999)
+    val_every: int = _neutral(0)  # steps between hole-PSNR checks on the held-out photos, saved beside the checkpoint
+    release_epochs: int = _neutral(0)  # the release recipe's epochs (python -m inpaint_utils.train_release)
     ablation_epochs: int = 10  # notebook 06: epochs of each row of the ablation
     eval_masks: str = "mixed"  # notebook 06: kind of the fixed, seeded random masks it also tests on
-    perceptual: str = "auto"  # LPIPS and FID: "auto" (weights on disk, else download, else skip), "off", "required"
-    seed: int = 42  # seeds Python, NumPy, torch and the batch order
-    device: str = "auto"  # "auto" (CUDA if present, else CPU), "cpu", "cuda", "cuda:1", "mps"
-    amp: bool = False  # bf16 autocast: faster on GPUs, changes the numbers slightly
+    perceptual: str = _neutral("auto")  # LPIPS and FID: "auto" (weights on disk, else download, else skip), "off", "required"
+    seed: int = _trains(42)  # seeds Python, NumPy, torch and the batch order
+    device: str = _neutral("auto")  # "auto" (CUDA if present, else CPU), "cpu", "cuda", "cuda:1", "mps"
+    amp: bool = _trains(False)  # bf16 autocast: faster on GPUs, changes the numbers slightly
     channels_last: bool = False  # NHWC memory format: same maths, different rounding
     compile: bool = False  # torch.compile the two networks
     fused_adam: bool = False  # Adam(fused=True): same maths, different rounding
-    retrain: bool = False  # train again even where a finished checkpoint exists
-    run_name: str | None = None  # output folder name; default: the profile's name
-    checkpoint_dir: str | None = None  # default checkpoints/<run name>; e.g. a Drive folder on Colab
+    retrain: bool = _neutral(False)  # train again even where a finished checkpoint exists
+    run_name: str | None = _neutral(None)  # output folder name; default: the profile's name
+    checkpoint_dir: str | None = _neutral(None)  # default checkpoints/<run name>; e.g. a Drive folder on Colab
 
     @property
     def name(self) -> str:
@@ -86,12 +97,10 @@ class Params:
 
 PARAM_NAMES = tuple(f.name.upper() for f in fields(Params))
 # Parameters that change what a checkpoint holds; resuming with other values is refused.
-TRAINING_IDENTITY = ("data", "revision", "max_images", "image_size", "hole_size", "batch_size", "lr", "seed",
-                     "mask", "rec_weight", "adv_weight", "rec_loss", "known_weight", "local_d", "local_size",
-                     "prefill", "g_only_epochs", "crops", "synthetic", "steps_per_epoch", "ema_decay", "amp")
+TRAINING_IDENTITY = tuple(f.name for f in fields(Params) if f.metadata.get("trains"))
 # Overrides that leave a run's results as they are; any other override gives the run its own name
 # (RUN_NAME), e.g. sample-BCE_EPOCHS=5, so it never overwrites the profile's figures and checkpoints.
-OUTPUT_NEUTRAL = ("device", "retrain", "run_name", "checkpoint_dir", "perceptual", "release_epochs", "val_every")
+OUTPUT_NEUTRAL = tuple(f.name for f in fields(Params) if f.metadata.get("neutral"))
 CHOICES = {"mask": MASK_KINDS, "eval_masks": MASK_KINDS[1:], "rec_loss": ("l1", "l2"), "prefill": PREFILLS,
            "crops": ("fixed", "stream"), "perceptual": ("auto", "off", "required")}
 

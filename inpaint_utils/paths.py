@@ -55,8 +55,10 @@ def figures_dir(params: Params) -> Path:
     return writable_dir(output_root() / "figures" / params.name)
 
 
-def reports_dir(params: Params) -> Path:
-    return writable_dir(output_root() / "reports" / params.name)
+def reports_dir(params: Params, create: bool = True) -> Path:
+    """The run's reports folder; ``create=False`` only names it, to read from."""
+    path = output_root() / "reports" / params.name
+    return writable_dir(path) if create else path
 
 
 def checkpoints_dir(params: Params) -> Path:

@@ -204,7 +204,7 @@ def output_format(photo_format: str, choice: str) -> str:
     return photo_format if choice == "same" or photo_format in LOSSLESS else "PNG"
 
 
-def save_photo(path, pixels: np.ndarray, alpha: np.ndarray | None, fmt: str, options: dict) -> None:
+def save_photo(path, pixels: np.ndarray, alpha: np.ndarray | None, *, fmt: str, options: dict) -> None:
     """Write ``pixels`` (and ``alpha``) to ``path`` in ``fmt`` with the photo's metadata, atomically."""
     image = Image.fromarray(pixels if alpha is None else np.dstack([pixels, alpha]))
     kwargs = {k: v for k, v in options.items() if k in ("icc_profile", "exif")}

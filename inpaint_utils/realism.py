@@ -111,7 +111,7 @@ class C2ST(Metric):
 
     columns = {"c2st_acc": "C2ST acc", "c2st_std": "C2ST ±"}
 
-    def __init__(self, seeds=(0, 1, 2), steps: int = 30, batch_pairs: int = 16, lr: float = 2e-2, crop: int = 32):
+    def __init__(self, *, seeds=(0, 1, 2), steps: int = 30, batch_pairs: int = 16, lr: float = 2e-2, crop: int = 32):
         self.seeds, self.steps, self.batch_pairs, self.lr, self.crop = seeds, steps, batch_pairs, lr, crop
         self.reset()
 
@@ -160,14 +160,14 @@ class C2ST(Metric):
         halves = order[:len(order) // 2], order[len(order) // 2:]
         right = torch.zeros(len(real))
         for fold, (train, held_out) in enumerate((halves, halves[::-1])):
-            classifier = self._train(real[train], filled[train], generator, seed, fold)
+            classifier = self._train(real[train], filled[train], generator, seed=seed, fold=fold)
             with torch.no_grad():
                 real_score, filled_score = (torch.stack([classifier(_dihedral(x[held_out], k)).view(-1)
                                                          for k in range(8)]).mean(dim=0) for x in (real, filled))
             right[held_out] = (real_score > filled_score).float() + 0.5 * (real_score == filled_score).float()
         return right
 
-    def _train(self, real, filled, generator, seed, fold) -> nn.Module:
+    def _train(self, real, filled, generator, *, seed, fold) -> nn.Module:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(2 * seed + fold)
             classifier = c2st_network()

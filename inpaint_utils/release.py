@@ -68,8 +68,8 @@ def train_release(params: Params) -> RunResult:
     """Train (or resume) the release recipe for RELEASE_EPOCHS; its checkpoint is checkpoints/<run>/release.pt."""
     sources = load_images(params, image_size=SOURCE_SCALE * params.image_size)["train"]
     validation = load_images(params)["validation"]
-    return train_gan("release", nn.BCELoss(), sources.images, validation.images, params,
-                     checkpoints_dir(params) / "release.pt", params.release_epochs)
+    return train_gan("release", nn.BCELoss(), params, train_images=sources.images, val_images=validation.images,
+                     checkpoint=checkpoints_dir(params) / "release.pt", epochs=params.release_epochs)
 
 
 def export_release(checkpoint: Path, out_dir: Path = RELEASE_DIR) -> dict:
@@ -154,7 +154,7 @@ def release_metrics(model: ReleaseModel, params: Params, baselines: bool = True)
     and the held-out photos, centre and random masks: the same images and masks as notebook 06."""
     sample = dataclasses.replace(resolve_params("sample"), device="cpu")
     sets = {"test split": load_images(sample)["test"].images, "held-out photos": heldout_images()}
-    tables = {name: ablation_table({LABEL: model}, images, sample, name=None, baselines=baselines)
+    tables = {name: ablation_table({LABEL: model}, images, sample, baselines=baselines)[0]
               for name, images in sets.items()}
     return pd.concat(tables, names=["images", "method"])
 

@@ -20,11 +20,10 @@ import pandas as pd
 import torch
 
 from .checkpoints import build_networks, ema_generator, load_checkpoint
-from .fills import BASELINES, generator_fill
+from .fills import CLASSICAL, generator_fill
 from .release import is_release_file, load_release
 
-METHODS = ("gan", "telea", "navier-stokes", "biharmonic", "harmonic")
-CLASSICAL = {"telea": "Telea", "navier-stokes": "Navier-Stokes", "biharmonic": "Biharmonic", "harmonic": "Harmonic"}
+METHODS = ("gan", "telea", "navier-stokes", "biharmonic", "harmonic")  # the classical ones: ids in CLASSICAL
 MODEL_SIZE = 64
 LARGE_HOLE = 0.5  # a hole covering more of its crop than this is larger than any training hole
 MAX_DILATE = 100  # OpenCV's elliptic dilation costs grow with its square: 7 s at 100 on 12 MP
@@ -91,19 +90,21 @@ def box_mask(box: tuple[int, int, int, int], size: tuple[int, int]) -> np.ndarra
 
 @dataclass
 class Remover:
-    """How to fill: ``fill`` is a batch fill function; ``size`` the side it works at (None: any)."""
+    """How to fill: ``fill`` is a batch fill function; ``size`` the side it works at (None: any);
+    ``per_image`` the same fill on one uint8 crop, where the method has one (``fills.Classical``)."""
 
     name: str
     fill: object
     size: int | None
+    per_image: object = None
 
 
 def make_remover(method: str = "gan", checkpoint=None, device="cpu") -> Remover:
     """A Remover for ``method``; ``gan`` loads the shipped release model, or the generator of
     ``checkpoint``: a release file or any run's checkpoint (its EMA generator if it has one). A
     file that is neither gives a one-line ValueError; a missing one, FileNotFoundError."""
-    if method in CLASSICAL:
-        return Remover(method, BASELINES[CLASSICAL[method]], None)
+    if method in METHODS[1:]:
+        return Remover(method, CLASSICAL[method].fill, None, CLASSICAL[method].per_image)
     if method != "gan":
         raise ValueError(f"unknown method {method!r}; valid methods: {', '.join(METHODS)}")
     if checkpoint is None or is_release_file(checkpoint):
@@ -147,7 +148,7 @@ def remove_object(image: np.ndarray, mask: np.ndarray, remover: Remover, *, dila
         raise ValueError("the mask covers the whole image: no pixel is left to fill the hole from")
     out = image.copy()
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    crops = [_crop(y, y + h, x, x + w, margin, image.shape[:2]) for x, y, w, h in stats[1:, :4]]
+    crops = [_crop(y, y + h, x, x + w, margin=margin, shape=image.shape[:2]) for x, y, w, h in stats[1:, :4]]
     for region, parts, filled in _fills(image, mask, crops, remover):
         top, bottom, left, right = region
         for part in parts:
@@ -160,7 +161,7 @@ def remove_object(image: np.ndarray, mask: np.ndarray, remover: Remover, *, dila
     return out
 
 
-def _crop(y0, y1, x0, x1, margin, shape):
+def _crop(y0, y1, x0, x1, *, margin, shape):
     """A crop around rows y0:y1 and columns x0:x1, widened by ``margin`` x their extent, made
     square where the image allows, and shifted to lie inside the image."""
     height, width = shape
@@ -180,7 +181,9 @@ def _fills(image, mask, crops, remover):
     if remover.size is None:  # classical: each part's crop at full size
         for part, region in enumerate(crops, start=1):
             top, bottom, left, right = region
-            yield region, [part], _run(remover, image[top:bottom, left:right], mask[top:bottom, left:right])[0]
+            crop, hole = image[top:bottom, left:right], mask[top:bottom, left:right]
+            filled = _run_per_image(remover.per_image, crop, hole) if remover.per_image else _run(remover, crop, hole)[0]
+            yield region, [part], filled
         return
     jobs = _windows(crops, image.shape[:2], remover.size)
     for start in range(0, len(jobs), BATCH):
@@ -234,6 +237,14 @@ def _run(remover: Remover, images: np.ndarray, holes: np.ndarray) -> np.ndarray:
     mask = torch.tensor(holes.reshape(-1, 1, *holes.shape[-2:]).astype(np.float32))
     out = remover.fill((1 - mask) * truth, mask).float().cpu().clamp(0, 1)
     return out.permute(0, 2, 3, 1).numpy() * 255
+
+
+def _run_per_image(per_image, image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """Fill one uint8 crop at ``hole`` with a NumPy method: float RGB 0-255. The scaling to 0-1 and
+    back is the batch fill's (``fills._per_image_fill``), so that both give the same numbers."""
+    hole = hole.astype(np.uint8)
+    out = np.asarray(per_image(image * (1 - hole)[..., None], hole), dtype=np.float32)
+    return np.clip(out / 255, 0, 1) * 255
 
 
 def _feather(hole: np.ndarray, pixels: int) -> np.ndarray:

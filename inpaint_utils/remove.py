@@ -95,8 +95,8 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    settings = Settings(args.box, args.dilate, args.margin, args.feather, args.blend, args.alpha, args.concat,
-                        args.max_pixels)
+    settings = Settings(box=args.box, dilate=args.dilate, margin=args.margin, feather=args.feather, blend=args.blend,
+                        alpha=args.alpha, concat=args.concat, max_pixels=args.max_pixels)
     try:
         check_options(args.dilate, args.margin, args.feather)
         jobs, notes = plan_jobs(args.image, args.mask, args.output, settings, fmt=args.format, overwrite=args.overwrite)

@@ -1,11 +1,13 @@
-"""Training: the seed's GAN loop, made resumable, reproducible and faster with the same maths."""
+"""Training: the seed's GAN loop, made resumable, reproducible and faster with the same maths;
+the seed's four runs, trained and loaded. The losses are in ``losses``."""
 
-import dataclasses
 import math
 import time
 import warnings
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import KW_ONLY, asdict, dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -15,22 +17,31 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from .batches import CropStream
-from .checkpoints import (CHECKPOINT_FORMAT, build_networks, cpu_state, ema_generator, read_checkpoint,
-                          rng_state, set_rng_state)
+from .checkpoints import (CHECKPOINT_FORMAT, build_networks, cpu_state, ema_generator, load_weights,
+                          read_checkpoint, rng_state, set_rng_state)
 from .data import SplitImages, to_uint8
+from .evaluation import Validation
 from .fills import generator_fill, generator_output, inpaint
+from .losses import CRITERIA, AdversarialLoss, GeneratorLoss, criterion_key
 from .masks import center_mask, mask_batch
 from .models import ContextDiscriminator, Discriminator, Generator
 from .params import RESIDUAL_PREFILLS, Params, resolve_device, seed_everything
 from .paths import atomic_save, checkpoints_dir
 
-# The seed trains one model per criterion; each is applied to D's sigmoid output vs labels 1/0.
-CRITERIA = {"bce": nn.BCELoss, "l1": nn.L1Loss, "l2": nn.MSELoss, "huber": nn.HuberLoss}
-RUNS = {  # run -> (label in tables, notebook that trains it, epochs parameter)
-    "bce": ("BCE", "02_baseline_bce.ipynb", "bce_epochs"),
-    "l1": ("L1", "03_loss_experiments.ipynb", "loss_epochs"),
-    "l2": ("L2", "03_loss_experiments.ipynb", "loss_epochs"),
-    "huber": ("Huber", "03_loss_experiments.ipynb", "loss_epochs"),
+
+class SeedRun(NamedTuple):
+    """One of the seed's four runs; its criterion is CRITERIA[its key]."""
+
+    label: str  # in tables and figures
+    notebook: str  # the notebook that trains it
+    epochs: Callable[[Params], int]  # how many epochs it trains for under given parameters
+
+
+RUNS = {
+    "bce": SeedRun("BCE", "02_baseline_bce.ipynb", lambda p: p.bce_epochs),
+    "l1": SeedRun("L1", "03_loss_experiments.ipynb", lambda p: p.loss_epochs),
+    "l2": SeedRun("L2", "03_loss_experiments.ipynb", lambda p: p.loss_epochs),
+    "huber": SeedRun("Huber", "03_loss_experiments.ipynb", lambda p: p.loss_epochs),
 }
 VAL_SAMPLES = 4  # validation images inpainted after every epoch (the seed showed 4)
 LOG_EVERY = 50  # steps between progress-bar loss readouts (each one waits for the GPU)
@@ -44,36 +55,49 @@ SEED_BN_MOMENTUM = 1 - (1 - 0.1) ** 2
 class RunResult:
     """A trained (or loaded) run: networks, per-iteration and per-epoch history, checkpoint."""
 
-    run: str  # a key of RUNS; also its criterion's key in CRITERIA
+    run: str  # a key of RUNS, or another run's name (an ablation row, the release recipe)
     g: Generator
     d: Discriminator
     history: dict
     checkpoint: Path
+    _: KW_ONLY
     trained_epochs: int = 0  # epochs trained in this call (0: loaded a finished run)
     fill_colour: torch.Tensor | None = None  # the hole's value in G's input (PREFILL="mean"); None: 0
     prefill: str = "zero"  # the run's PREFILL
     ema: Generator | None = None  # the EMA of G's weights (EMA_DECAY > 0), which evaluation uses
+    criterion: str | None = None  # D's criterion, a key of CRITERIA; None: another one
 
     @property
     def label(self) -> str:
-        return RUNS.get(self.run, (self.run,))[0]
+        return run_label(self.run)
 
     def fill(self):
         """The run's fill function: its EMA generator if it has one, else G, with its input convention."""
         return generator_fill(self.ema or self.g, self.fill_colour, self.prefill)
 
 
+def run_label(run: str) -> str:
+    """A run's label in tables: a seed run's (RUNS), else its own name."""
+    return RUNS[run].label if run in RUNS else run
+
+
 def train_run(run: str, params: Params, images: dict[str, SplitImages]) -> RunResult:
     """Train (or resume, or load if finished) one of the seed's four runs: bce, l1, l2, huber."""
     if run not in RUNS:
         raise ValueError(f"unknown run {run!r}; valid runs: {', '.join(RUNS)}")
-    epochs = getattr(params, RUNS[run][2])
-    return train_gan(run, CRITERIA[run](), images["train"].images, images["validation"].images,
-                     params, checkpoints_dir(params) / f"{run}.pt", epochs)
+    return train_gan(run, CRITERIA[run](), params, train_images=images["train"].images,
+                     val_images=images["validation"].images, checkpoint=checkpoints_dir(params) / f"{run}.pt",
+                     epochs=RUNS[run].epochs(params))
 
 
-def train_gan(run: str, criterion: nn.Module, train_images: torch.Tensor, val_images: torch.Tensor,
-              params: Params, checkpoint: Path, epochs: int) -> RunResult:
+def train_runs(params: Params, images: dict[str, SplitImages], runs=tuple(RUNS)) -> dict[str, RunResult]:
+    """Several of the seed's runs, by label: each loaded if finished, else trained (or resumed) here,
+    so that a notebook that needs them runs alone."""
+    return {RUNS[run].label: train_run(run, params, images) for run in runs}
+
+
+def train_gan(run: str, criterion: nn.Module, params: Params, *, train_images: torch.Tensor,
+              val_images: torch.Tensor, checkpoint: Path, epochs: int) -> RunResult:
     """The seed's training loop, made resumable, reproducible and faster with the same maths.
 
     Per step, as the seed: D on real images (target 1) and on detached composites
@@ -103,8 +127,8 @@ def train_gan(run: str, criterion: nn.Module, train_images: torch.Tensor, val_im
     done = 0
     state = None if params.retrain else read_checkpoint(checkpoint, run, params)
     if state is not None:
-        g.load_state_dict(state["generator"])
-        d.load_state_dict(state["discriminator"])
+        load_weights(g, state["generator"], checkpoint, "generator")
+        load_weights(d, state["discriminator"], checkpoint, "discriminator")
         opt_g.load_state_dict(state["opt_g"])
         opt_d.load_state_dict(state["opt_d"])
         history, done = state["history"], state["epoch"]
@@ -120,20 +144,25 @@ def train_gan(run: str, criterion: nn.Module, train_images: torch.Tensor, val_im
             raise ValueError(f"{checkpoint} holds {done} epochs of {run}, more than the {epochs} asked "
                              "for; ask for at least as many, or set RETRAIN=True to start over")
     history.setdefault("validation", [])
-    finished = lambda trained: RunResult(run, g.eval(), d.eval(), history, checkpoint, trained, fill_colour,  # noqa: E731
-                                         params.prefill, ema.module.eval() if ema is not None else None)
+
+    def finished(trained: int) -> RunResult:
+        return RunResult(run, g.eval(), d.eval(), history, checkpoint, trained_epochs=trained, fill_colour=fill_colour,
+                         prefill=params.prefill, ema=ema.module.eval() if ema is not None else None,
+                         criterion=criterion_key(type(criterion).__name__))
+
     if done == epochs:
         print(f"{run}: loaded the finished run ({done} epochs) from {checkpoint}")
         return finished(0)
     if done:
         print(f"{run}: resuming from epoch {done} of {epochs} ({checkpoint})")
 
-    step = make_step(g, d, opt_g, opt_d, criterion, params, device, fill_colour)
+    step = make_step(g, d, opt_g, opt_d, criterion=criterion, params=params, device=device, fill_colour=fill_colour)
     mask = center_mask(params.image_size, params.hole_size).to(device)
     images = train_images.to(device)
     stream = CropStream(images, params.image_size, params.synthetic, crop_rng) if params.crops == "stream" else None
     val_truth = val_images[:VAL_SAMPLES].to(device).float() / 255
     validate = Validation(params, device) if params.val_every else None
+    sample_fill = generator_fill(ema.module if ema is not None else g, fill_colour, params.prefill)  # as evaluated
     steps = math.ceil(len(images) / params.batch_size)
     if stream is not None and params.steps_per_epoch:
         steps = params.steps_per_epoch
@@ -149,14 +178,13 @@ def train_gan(run: str, criterion: nn.Module, train_images: torch.Tensor, val_im
             for i, batch in enumerate(batches):
                 truth = stream(batch) if stream else images[batch].float().div_(255)
                 masks = mask if params.mask == "center" else mask_batch(
-                    params.mask, len(truth), params.image_size, params.hole_size, mask_rng, device)
+                    params.mask, len(truth), params.image_size, params.hole_size, generator=mask_rng, device=device)
                 losses[i] = torch.stack(step(truth, masks, adversarial=epoch >= params.g_only_epochs))
                 if ema is not None:
                     ema.update_parameters(g)
                 bar.update()
                 if validate and (epoch * steps + i + 1) % params.val_every == 0:
-                    history["validation"].append(validate(epoch * steps + i + 1, ema.module if ema else g,
-                                                          fill_colour))
+                    history["validation"].append(validate(epoch * steps + i + 1, sample_fill))
                 if (i + 1) % LOG_EVERY == 0:
                     d_now, g_now = losses[i].tolist()
                     _check_finite(losses[: i + 1], run, epoch, checkpoint)
@@ -169,7 +197,7 @@ def train_gan(run: str, criterion: nn.Module, train_images: torch.Tensor, val_im
             history["epoch_g"].append(losses[:, 1].mean().item())
             history["epoch_seconds"].append(time.perf_counter() - start)
             history["val_samples"] = torch.cat([history["val_samples"], _inpaint_samples(
-                ema.module if ema else g, val_truth, mask, fill_colour, params.prefill)[None]])
+                sample_fill, val_truth, mask)[None]])
             tqdm.write(f"Epoch [{epoch + 1}/{epochs}], Step [{steps}/{steps}], "
                        f"Discriminator Loss: {history['epoch_d'][-1]:.4f}, "
                        f"Generator Loss: {history['epoch_g'][-1]:.4f} ({history['epoch_seconds'][-1]:.1f} s)")
@@ -214,87 +242,43 @@ def build_models(params: Params, device: torch.device):
     return g, d, opt_g, opt_d
 
 
-def make_step(g, d, opt_g, opt_d, criterion, params: Params, device: torch.device, fill_colour=None):
-    """``step(truth, mask, adversarial=True) -> (D loss, G loss)``: one training step, with the
-    loss options of ``params`` and the speed options applied. ``adversarial=False`` trains G alone
-    on the reconstruction loss (GLCIC's first phase)."""
+def make_step(g, d, opt_g, opt_d, *, criterion: nn.Module, params: Params, device: torch.device,
+              fill_colour: torch.Tensor | None = None):
+    """``step(truth, mask, adversarial=True) -> (D loss, G loss)``: one step of the seed's loop, with
+    the loss options of ``params`` and the speed options applied; the losses come back detached, NaN
+    if D diverged. ``adversarial=False`` trains G alone on the reconstruction loss (GLCIC's first
+    phase): D is not trained and its loss is reported as 0."""
     g_run, d_run = (torch.compile(g), torch.compile(d)) if params.compile else (g, d)
-    loss = GeneratorLoss(params.rec_weight, params.adv_weight, params.rec_loss, params.known_weight,
-                         None if fill_colour is None else fill_colour.to(device).view(1, 3, 1, 1), params.prefill)
+    colour = None if fill_colour is None else fill_colour.to(device).view(1, 3, 1, 1)
+    adversarial_loss, generator_loss = AdversarialLoss(criterion), GeneratorLoss.from_params(params)
 
-    def autocast():
+    def autocast():  # the losses stay outside it: BCELoss is not autocast-safe
         return torch.autocast(device.type, dtype=torch.bfloat16, enabled=params.amp)
 
     def step(truth, mask, adversarial=True):
         if params.channels_last:
             truth = truth.contiguous(memory_format=torch.channels_last)
-        now = loss if adversarial else dataclasses.replace(loss, adv_weight=0.0)
-        return _train_step(g_run, d_run, opt_g, opt_d, criterion, truth, mask, autocast, now)
+        loss = generator_loss if adversarial else generator_loss.without_adversarial()
+        masked = (1 - mask) * truth
+        with autocast():
+            generated = generator_output(g_run, masked, mask, prefill=params.prefill, fill_colour=colour)
+        inpainted = generated.float() * mask + masked
+        finite, d_loss, adversarial_term = torch.isfinite(generated).all(), truth.new_zeros(()), None
+        if loss.adv_weight:
+            with autocast():
+                d_real, d_fake = d_run(truth, mask), d_run(inpainted.detach(), mask)
+            d_loss = adversarial_loss.discriminator(d_real, d_fake)
+            _optimizer_step(opt_d, d_loss)
+            with autocast():
+                d_inpainted = d_run(inpainted, mask)
+            adversarial_term = adversarial_loss(d_inpainted)
+            finite = torch.isfinite(torch.cat([d_real.view(-1), d_fake.view(-1), d_inpainted.view(-1)])).all()
+        g_loss = loss(generated.float(), truth, mask, adversarial_term)
+        _optimizer_step(opt_g, g_loss)
+        nan = torch.full((), float("nan"), device=truth.device)
+        return torch.where(finite, d_loss.detach(), nan), torch.where(finite, g_loss.detach(), nan)
 
     return step
-
-
-@dataclass(frozen=True)
-class GeneratorLoss:
-    """G's loss: ``adv_weight`` x the seed's adversarial loss on the composite plus ``rec_weight``
-    x the reconstruction loss; with the seed's 1 and 0 the step is the seed's, bit for bit."""
-
-    rec_weight: float = 0.0
-    adv_weight: float = 1.0
-    rec_loss: str = "l1"
-    known_weight: float = 0.0
-    fill_colour: torch.Tensor | None = None  # (1, 3, 1, 1): the hole's value in G's input; None: 0
-    prefill: str = "zero"  # PREFILL: a classical one makes G's output a correction of it
-
-
-def _train_step(g, d, opt_g, opt_d, criterion, truth, mask, autocast, loss=GeneratorLoss()):
-    """One step of the seed's loop; returns the detached (D loss, G loss), NaN if D diverged.
-    Without an adversarial term, D is not trained and its loss is reported as 0."""
-    n = truth.shape[0]
-    real, fake = truth.new_ones(n), truth.new_zeros(n)
-    masked = (1 - mask) * truth
-    with autocast():
-        generated = generator_output(g, masked, mask, loss.prefill, loss.fill_colour)
-    inpainted = generated.float() * mask + masked
-    g_terms, finite = [], torch.isfinite(generated).all()
-    d_loss = truth.new_zeros(())
-    if loss.adv_weight:
-        with autocast():  # losses stay outside autocast: BCELoss is not autocast-safe
-            d_real, d_fake = d(truth, mask), d(inpainted.detach(), mask)
-        d_loss = criterion(_scores(d_real), real) + criterion(_scores(d_fake), fake)
-        _optimizer_step(opt_d, d_loss)
-        with autocast():
-            d_inpainted = d(inpainted, mask)
-        adversarial = criterion(_scores(d_inpainted), real)
-        g_terms.append(adversarial if loss.adv_weight == 1 else loss.adv_weight * adversarial)
-        finite = torch.isfinite(torch.cat([d_real.view(-1), d_fake.view(-1), d_inpainted.view(-1)])).all()
-    if loss.rec_weight:
-        g_terms.append(loss.rec_weight * reconstruction_loss(generated.float(), truth, mask, loss.rec_loss,
-                                                             loss.known_weight))
-    g_loss = sum(g_terms[1:], g_terms[0])
-    _optimizer_step(opt_g, g_loss)
-    nan = torch.full((), float("nan"), device=truth.device)
-    return torch.where(finite, d_loss.detach(), nan), torch.where(finite, g_loss.detach(), nan)
-
-
-def reconstruction_loss(generated, truth, mask, kind: str = "l1", known_weight: float = 0.0):
-    """Mean L1 or L2 error over each image's hole pixels (so small and large holes weigh the same),
-    plus ``known_weight`` x the same over its known pixels; averaged over the batch."""
-    error = (generated - truth).abs() if kind == "l1" else (generated - truth).square()
-    hole = mask.expand_as(truth[:, :1])
-    per_image = (error * hole).sum(dim=(1, 2, 3)) / (3 * hole.sum(dim=(1, 2, 3))).clamp(min=1)
-    if known_weight:
-        known = 1 - hole
-        per_image = per_image + known_weight * (error * known).sum(dim=(1, 2, 3)) / \
-            (3 * known.sum(dim=(1, 2, 3))).clamp(min=1)
-    return per_image.mean()
-
-
-def _scores(out: torch.Tensor) -> torch.Tensor:
-    """D's outputs as a float vector. A NaN (a diverged D) becomes 0 so that BCELoss's range check,
-    a crash on CPU and a device-side assert on CUDA, does not fire; the step reports NaN losses
-    instead. Finite outputs pass unchanged, gradients included."""
-    return out.float().view(-1).nan_to_num(0.0)
 
 
 def _optimizer_step(optimizer, loss):
@@ -318,34 +302,8 @@ def _check_finite(losses, run, epoch, checkpoint):
 
 
 @torch.no_grad()
-def _inpaint_samples(g, truth, mask, fill_colour=None, prefill="zero") -> torch.Tensor:
-    was_training = g.training
-    out = inpaint(generator_fill(g, fill_colour, prefill), truth, mask)
-    g.train(was_training)
-    return to_uint8(out).cpu()
-
-
-class Validation:
-    """Hole PSNR of G on the held-out photos (centre and random masks) during training, to see
-    whether a run still improves. For watching only: no run is stopped or chosen by it."""
-
-    def __init__(self, params: Params, device):
-        from .data import heldout_images
-        from .evaluation import evaluate
-
-        self.evaluate, self.device, self.prefill = evaluate, device, params.prefill
-        self.images = heldout_images(image_size=params.image_size)
-        self.masks = {"centre": center_mask(params.image_size, params.hole_size), "random": mask_batch(
-            "mixed", len(self.images), params.image_size, params.hole_size, torch.Generator().manual_seed(params.seed + 1))}
-
-    def __call__(self, step: int, g: Generator, fill_colour) -> dict:
-        was_training = g.training
-        fill = generator_fill(g, fill_colour, self.prefill)
-        row = {"step": step, **{f"{name}: hole PSNR (dB)": self.evaluate(fill, self.images, m, device=self.device)[
-            "hole_psnr"].mean().item() for name, m in self.masks.items()}}
-        g.train(was_training)
-        tqdm.write(f"step {step}: held-out hole PSNR " + ", ".join(f"{v:.2f}" for k, v in row.items() if k != "step"))
-        return row
+def _inpaint_samples(fill, truth, mask) -> torch.Tensor:
+    return to_uint8(inpaint(fill, truth, mask)).cpu()
 
 
 def training_summary(results: dict[str, RunResult]) -> pd.DataFrame:
@@ -359,14 +317,15 @@ def training_summary(results: dict[str, RunResult]) -> pd.DataFrame:
 
 def load_trained(params: Params, device=None) -> dict[str, RunResult]:
     """The four finished runs of notebooks 02 and 03, by label; errors name the notebook to run."""
-    return {label: load_run(run, checkpoints_dir(params) / f"{run}.pt", params, f"notebooks/{notebook}", device)
-            for run, (label, notebook, _) in RUNS.items()}
+    return {seed_run.label: load_run(run, checkpoints_dir(params) / f"{run}.pt", params,
+                                     maker=f"notebooks/{seed_run.notebook}", device=device)
+            for run, seed_run in RUNS.items()}
 
 
-def load_run(run: str, path: Path, params: Params, maker: str, device=None) -> RunResult:
+def load_run(run: str, path: Path, params: Params, *, maker: str, device=None) -> RunResult:
     """A finished run from its checkpoint; if it is missing or unfinished, the error names
     ``maker``, the notebook or command that trains it."""
-    label = RUNS.get(run, (run,))[0]
+    label = run_label(run)
     if not Path(path).exists():
         raise FileNotFoundError(f"no checkpoint for the {label} run at {path}: run {maker} first "
                                 "(or `python report.py`)")
@@ -379,4 +338,4 @@ def load_run(run: str, path: Path, params: Params, maker: str, device=None) -> R
     ema = ema_generator(state)
     return RunResult(run, g.to(device), d.to(device), state["history"], Path(path),
                      fill_colour=state.get("fill_colour"), prefill=state["params"].get("prefill", "zero"),
-                     ema=ema.to(device) if ema is not None else None)
+                     ema=ema.to(device) if ema is not None else None, criterion=criterion_key(state["criterion"]))

@@ -1,6 +1,5 @@
 import dataclasses
 import io
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -8,10 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
-
-import inpaint_utils as iu  # noqa: E402
+import inpaint_utils as iu  # importable (as benchmarks is) because pytest puts the root conftest.py's folder on sys.path
 
 
 @pytest.fixture

@@ -3,13 +3,14 @@
 import copy
 import dataclasses
 
+import pandas as pd
 import pytest
 import torch
 import torch.nn as nn
 from conftest import smooth_images
 
 import inpaint_utils as iu
-from inpaint_utils.training import GeneratorLoss, reconstruction_loss
+from inpaint_utils.losses import reconstruction_loss
 
 TRAIN, VAL = smooth_images(16, seed=1), smooth_images(4, seed=2)
 
@@ -63,7 +64,7 @@ def test_context_discriminator_judges_the_hole_region():
 def models_and_step(params, **options):
     p = dataclasses.replace(params, **options)
     g, d, og, od = iu.build_models(p, torch.device("cpu"))
-    return p, g, d, iu.make_step(g, d, og, od, nn.BCELoss(), p, torch.device("cpu"))
+    return p, g, d, iu.make_step(g, d, og, od, criterion=nn.BCELoss(), params=p, device=torch.device("cpu"))
 
 
 def test_pixel_only_model_takes_its_gradients_from_the_pixel_loss_alone(params):
@@ -85,9 +86,9 @@ def test_reconstruction_loss_is_the_mean_error_over_each_hole():
     masks = torch.zeros(2, 1, 64, 64)
     masks[0, :, :10, :10] = 1  # a small hole and a large one weigh the same
     masks[1, :, :40, :40] = 1
-    assert reconstruction_loss(generated, truth, masks, "l1").item() == pytest.approx(0.5)
-    assert reconstruction_loss(generated, truth, masks, "l2").item() == pytest.approx(0.25)
-    assert reconstruction_loss(generated, truth, masks, "l1", known_weight=1.0).item() == pytest.approx(1.0)
+    assert reconstruction_loss(generated, truth, masks, kind="l1").item() == pytest.approx(0.5)
+    assert reconstruction_loss(generated, truth, masks, kind="l2").item() == pytest.approx(0.25)
+    assert reconstruction_loss(generated, truth, masks, kind="l1", known_weight=1.0).item() == pytest.approx(1.0)
 
 
 def test_g_only_phase_leaves_the_discriminator_untouched(params):
@@ -111,7 +112,7 @@ def test_prefill_puts_the_mean_colour_in_the_hole_of_gs_input():
 
 def train(params, checkpoint, epochs=2, **options):
     p = dataclasses.replace(params, **options)
-    return iu.train_gan("x", nn.BCELoss(), TRAIN, VAL, p, checkpoint, epochs)
+    return iu.train_gan("x", nn.BCELoss(), p, train_images=TRAIN, val_images=VAL, checkpoint=checkpoint, epochs=epochs)
 
 
 def test_random_mask_training_is_reproducible_and_resumes_exactly(params, tmp_path):
@@ -122,8 +123,21 @@ def test_random_mask_training_is_reproducible_and_resumes_exactly(params, tmp_pa
     assert b.trained_epochs == 1 and a.history["g_losses"] == b.history["g_losses"]
     assert all(torch.equal(x, y) for x, y in zip(a.g.state_dict().values(), b.g.state_dict().values()))
     assert torch.allclose(a.fill_colour, TRAIN.float().mean(dim=(0, 2, 3)) / 255)
-    loaded = iu.training.load_run("x", tmp_path / "a.pt", dataclasses.replace(params, **options), "notebook 06")
+    loaded = iu.training.load_run("x", tmp_path / "a.pt", dataclasses.replace(params, **options), maker="notebook 06")
     assert isinstance(loaded.d, iu.ContextDiscriminator) and torch.equal(loaded.fill_colour, a.fill_colour)
+
+
+def test_evaluate_run_measures_an_ablation_row_with_the_seeds_losses_under_its_criterion(params, tmp_path):
+    p = iu.ablation_params(params)["local_d"]
+    trained = iu.train_gan("local_d", nn.BCELoss(), p, train_images=TRAIN, val_images=VAL,
+                           checkpoint=tmp_path / "ablation-local_d.pt", epochs=1)
+    loaded = iu.training.load_run("local_d", tmp_path / "ablation-local_d.pt", p, maker="notebook 06")
+    test = iu.SplitImages("test", smooth_images(4, seed=5), list(range(4)), ["RGB"] * 4, [(64, 64)] * 4)
+    tables = [iu.evaluate_run(run, test, p) for run in (trained, loaded)]
+    assert trained.criterion == loaded.criterion == "bce"
+    assert list(tables[0].columns) == [*iu.METRICS, "d_loss", "g_loss"] and len(tables[0]) == 4
+    assert tables[0]["d_loss"].notna().all()
+    pd.testing.assert_frame_equal(tables[0], tables[1])
 
 
 def test_resuming_with_another_adv_weight_is_refused_naming_it(params, tmp_path):

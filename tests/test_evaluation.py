@@ -1,3 +1,4 @@
+import copy
 import math
 
 import numpy as np
@@ -85,6 +86,14 @@ def test_evaluate_covers_every_image_in_order_with_the_seeds_losses():
     np.testing.assert_allclose(table["g_loss"], -torch.log(out).numpy(), rtol=1e-5)
 
 
+def test_a_generator_fill_runs_in_eval_mode_and_leaves_the_mode_as_it_found_it():
+    g = iu.Generator().train()
+    masked = (1 - MASK) * smooth_images(2, seed=3).float() / 255
+    out = iu.generator_fill(g)(masked, MASK)
+    assert g.training and all(m.training for m in g.modules())
+    torch.testing.assert_close(out, iu.generator_fill(copy.deepcopy(g).eval())(masked, MASK), rtol=0, atol=0)
+
+
 def test_evaluate_refuses_a_wrong_mask():
     with pytest.raises(ValueError, match=r"mask must have shape"):
         iu.evaluate(iu.BASELINES["Telea"], smooth_images(2), torch.ones(1, 32, 32))
@@ -97,7 +106,8 @@ def test_results_table_and_winners(params):
         "hole_l1": [0.1, 0.1, 0.2, 0.2, 0.3, 0.3], "hole_l2": [0.02, 0.02, 0.01, 0.01, 0.05, 0.05],
         "hole_psnr": [17.0, 17.0, 20.0, 20.0, 13.0, 13.0], "full_psnr": [27.0, 27.0, 30.0, 30.0, 23.0, 23.0],
         "full_ssim": [0.9, 0.9, 0.8, 0.8, 0.95, 0.95]})
-    table = iu.results_table(per_image, params)
+    table = iu.results_table(per_image)
+    iu.save_table(table, "results", params, per_image=per_image)
     assert list(table.index) == ["A", "B", "Telea"] and table.loc["B", "images"] == 2
     assert (iu.reports_dir(params) / "results.md").read_text().startswith("| method")
     pd.testing.assert_frame_equal(iu.load_results(params), table, check_dtype=False)

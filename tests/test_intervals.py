@@ -72,22 +72,21 @@ def test_winners_say_level_where_the_interval_holds_zero(params):
     base = rng.normal(20, 3, 40)
     per_image = per_image_frame({"A": base + rng.normal(0, 1, 40), "Telea": base},
                                 {"A": "GAN", "Telea": "baseline"})
-    table = iu.results_table(per_image, params)
-    text = iu.describe_winners(table, iu.load_per_image(params))
+    table = iu.results_table(per_image)
+    text = iu.describe_winners(table, per_image)
     assert "On 5 of them the best GAN and the best baseline are level" in text
     assert text.count("level within its interval") == 5
     far = per_image_frame({"A": base + 3, "Telea": base}, {"A": "GAN", "Telea": "baseline"})
-    text = iu.describe_winners(iu.results_table(far, params), far)
+    text = iu.describe_winners(iu.results_table(far), far)
     assert "On 0 of them" in text and "+3.00 dB (95% interval over images +3.00 to +3.00)" in text
 
 
-def test_ablation_per_image_values_are_saved_and_give_every_step_an_interval(params, monkeypatch):
+def test_ablation_per_image_values_come_with_the_table_and_give_back_its_means(params, monkeypatch):
     from conftest import smooth_images
 
     monkeypatch.setattr(iu.ablation, "realism_metric_set", lambda seed: [iu.Sharpness(), iu.C2ST(seeds=(seed,), steps=2)])
     images = smooth_images(8, seed=4)
-    table = iu.ablation_table({}, images, params)
-    per_image = iu.load_per_image(params, "ablation")
+    table, per_image = iu.ablation_table({}, images, params)
     assert len(per_image) == len(table) * 2 * 8 and set(per_image["masks"]) == {"centre", "random"}
     centre = per_image[per_image["masks"] == "centre"]
     for method in table.index:  # the per-image values give back the table's means and realism

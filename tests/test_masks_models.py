@@ -1,8 +1,8 @@
 import pytest
-import seed_reference as seed
 import torch
 
 import inpaint_utils as iu
+from benchmarks import seed_reference as seed
 
 
 def test_center_mask_equals_the_seeds():

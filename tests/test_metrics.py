@@ -147,11 +147,11 @@ def test_comparison_and_ablation_tables_gain_the_realism_columns_after_the_old_o
     test = iu.SplitImages("test", smooth_images(8, seed=9), list(range(8)), ["RGB"] * 8, [(64, 64)] * 8)
     per_image, realism = iu.compare_methods({}, test, params)
     assert list(realism.index) == [iu.UNTRAINED, *iu.BASELINES] and list(realism.columns) == list(iu.REALISM_COLUMNS)
-    table = iu.results_table(per_image, params, realism)
+    table = iu.results_table(per_image, realism)
     assert list(table.columns)[-3:] == list(iu.REALISM_COLUMNS) and table.loc[iu.UNTRAINED, "kind"] == "untrained"
     assert table[list(iu.REALISM_COLUMNS)].notna().all().all()
     assert "- **Realism** (sharpness 1 = as sharp as the photos" in iu.describe_winners(table)
-    ablation = iu.ablation_table({}, test.images, params, name=None)
+    ablation, _ = iu.ablation_table({}, test.images, params)
     pixel = [f"{m}: {t}" for m in ("centre", "random") for t in iu.ablation.COLUMNS.values()]
     assert list(ablation.columns) == ["kind", *pixel, "centre: sharpness", "centre: C2ST acc", "centre: C2ST ±"]
     assert list(ablation.index) == [iu.UNTRAINED, *iu.BASELINES]

@@ -40,7 +40,7 @@ def test_the_head_keeps_small_corrections_under_bf16_autocast():
     nn.init.constant_(g.conv13.bias, 1e-3)  # a correction of 2 * 1e-3 / 4: far below bf16's step at 1/2
     masked, mask = smooth_images(2).float() / 255, iu.center_mask()
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
-        out = generator_output(g, masked, mask, "harmonic")
+        out = generator_output(g, masked, mask, prefill="harmonic")
     assert out.dtype == torch.float32
     base = masked + mask * harmonic_fill(masked, mask)
     torch.testing.assert_close(out - base, torch.full_like(base, 2 * (torch.sigmoid(torch.tensor(1e-3)) - 0.5)))
@@ -74,9 +74,13 @@ def release_params(params, **changes):
 def test_a_stream_run_with_ema_resumes_to_the_same_weights(params, tmp_path):
     p = release_params(params)
     sources, val = smooth_images(6, size=128, seed=3), smooth_images(2, seed=4)
-    whole = iu.train_gan("release", nn.BCELoss(), sources, val, p, tmp_path / "whole.pt", 2)
-    iu.train_gan("release", nn.BCELoss(), sources, val, p, tmp_path / "cut.pt", 1)
-    resumed = iu.train_gan("release", nn.BCELoss(), sources, val, p, tmp_path / "cut.pt", 2)
+    def train(checkpoint, epochs):
+        return iu.train_gan("release", nn.BCELoss(), p, train_images=sources, val_images=val,
+                            checkpoint=tmp_path / checkpoint, epochs=epochs)
+
+    whole = train("whole.pt", 2)
+    train("cut.pt", 1)
+    resumed = train("cut.pt", 2)
     assert resumed.history["g_losses"] == whole.history["g_losses"]
     for a, b in ((resumed.g, whole.g), (resumed.ema, whole.ema)):
         assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
@@ -85,8 +89,8 @@ def test_a_stream_run_with_ema_resumes_to_the_same_weights(params, tmp_path):
 
 def test_export_writes_a_half_precision_generator_its_card_and_passes_its_own_check(params, tmp_path):
     p = release_params(params, val_every=2)
-    run = iu.train_gan("release", nn.BCELoss(), smooth_images(6, size=128), smooth_images(2), p,
-                       tmp_path / "release.pt", 1)
+    run = iu.train_gan("release", nn.BCELoss(), p, train_images=smooth_images(6, size=128), val_images=smooth_images(2),
+                       checkpoint=tmp_path / "release.pt", epochs=1)
     card = export_release(run.checkpoint, tmp_path / "out")
     model = load_release(tmp_path / "out" / "inpainter.pt")
     assert all(v.dtype == torch.float16 for v in torch.load(model.path)["generator"].values() if v.is_floating_point())

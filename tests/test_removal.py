@@ -24,7 +24,8 @@ def checkpoint(tmp_path_factory):
     root = tmp_path_factory.mktemp("ckpt")
     params = dataclasses.replace(iu.resolve_params("smoke"), device="cpu", mask="mixed", rec_weight=1.0,
                                  adv_weight=0.001, prefill="mean")
-    iu.train_gan("x", nn.BCELoss(), smooth_images(8, seed=1), smooth_images(4, seed=2), params, root / "g.pt", 1)
+    iu.train_gan("x", nn.BCELoss(), params, train_images=smooth_images(8, seed=1), val_images=smooth_images(4, seed=2),
+                 checkpoint=root / "g.pt", epochs=1)
     return root / "g.pt"
 
 
@@ -105,6 +106,17 @@ def test_blending_changes_only_hole_pixels(options):
     outside = ~dilated(mask)
     assert np.array_equal(out[outside], image[outside])
     assert np.abs(out[mask].astype(int) - 120).max() < 40  # the red square is gone
+
+
+@pytest.mark.parametrize("method", ["telea", "biharmonic"])
+def test_a_classical_removal_in_numpy_gives_the_numbers_of_its_batch_fill(method):
+    in_numpy = iu.make_remover(method)
+    batched = Remover(method, in_numpy.fill, None)  # the same method through torch, as the tables run it
+    image, mask = photo(60, 80), np.zeros((60, 80), bool)
+    mask[20:35, 30:50] = True
+    for options in ({}, {"feather": 3}):
+        assert np.array_equal(iu.remove_object(image, mask, in_numpy, **options),
+                              iu.remove_object(image, mask, batched, **options))
 
 
 def test_the_crop_is_square_with_context_and_inside_the_image():

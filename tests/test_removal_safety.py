@@ -227,10 +227,10 @@ def test_a_full_disk_ends_with_one_line_listing_what_was_written(same, tmp_path,
         f.write(b"\x89PNG half")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    def fill_up(path, *args):
+    def fill_up(path, *args, **kwargs):
         if path.name.startswith("dog"):
             return atomic_write(path, half_then_full, check_folder=False)  # the disk fills during the write
-        return real(path, *args)
+        return real(path, *args, **kwargs)
 
     monkeypatch.setattr(batch, "save_photo", fill_up)
     code, _, err = run(capsys, "--image", same, "--mask", same, "--output", tmp_path / "out", "--method", "telea")

@@ -49,7 +49,7 @@ def test_report_end_to_end_on_the_smoke_profile(smoke_report):
     for method in ["BCE", "L1", "L2", "Huber", *iu.BASELINES]:
         assert f"\n{method}," in results
     ablation = (out / "ablation.csv").read_text()
-    for method in [label for label, _ in iu.ABLATION.values()] + list(iu.BASELINES):
+    for method in [row.label for row in iu.ABLATION.values()] + list(iu.BASELINES):
         assert f"\n{method}," in ablation
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["params"]["PROFILE"] == "smoke" and manifest["packages"]["torch"]

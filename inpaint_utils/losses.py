@@ -1,0 +1,87 @@
+"""Losses: the seed's adversarial criteria, the reconstruction loss, and G's loss that weighs them.
+
+Each is a callable on tensors; the training step (``training.make_step``) decides when to call
+which. With the seed's weights (adversarial 1, reconstruction 0) G's loss is the seed's, bit for bit.
+"""
+
+from dataclasses import dataclass, replace
+
+import torch
+import torch.nn as nn
+
+from .params import Params
+
+# The seed trains one model per criterion; each is applied to D's sigmoid output vs labels 1/0.
+CRITERIA = {"bce": nn.BCELoss, "l1": nn.L1Loss, "l2": nn.MSELoss, "huber": nn.HuberLoss}
+
+
+def criterion_key(name: str) -> str | None:
+    """The key in CRITERIA of a criterion class's ``name`` (as checkpoints record it); None if it is none of them."""
+    return next((key for key, criterion in CRITERIA.items() if criterion.__name__ == name), None)
+
+
+@dataclass(frozen=True)
+class AdversarialLoss:
+    """The seed's GAN losses under ``criterion``: D calls photos real (1) and composites fake (0);
+    G wants its composites called real."""
+
+    criterion: nn.Module
+
+    def discriminator(self, d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
+        real, fake = _scores(d_real), _scores(d_fake)
+        return self.criterion(real, torch.ones_like(real)) + self.criterion(fake, torch.zeros_like(fake))
+
+    def __call__(self, d_inpainted: torch.Tensor) -> torch.Tensor:
+        """G's adversarial term, from D's outputs on the composites."""
+        scores = _scores(d_inpainted)
+        return self.criterion(scores, torch.ones_like(scores))
+
+
+@dataclass(frozen=True)
+class GeneratorLoss:
+    """G's loss: ``adv_weight`` x the adversarial term plus ``rec_weight`` x the reconstruction loss."""
+
+    rec_weight: float = 0.0
+    adv_weight: float = 1.0
+    rec_loss: str = "l1"
+    known_weight: float = 0.0
+
+    @classmethod
+    def from_params(cls, params: Params) -> "GeneratorLoss":
+        return cls(params.rec_weight, params.adv_weight, params.rec_loss, params.known_weight)
+
+    def without_adversarial(self) -> "GeneratorLoss":
+        """The reconstruction loss alone: GLCIC's first phase, in which G trains without D."""
+        return replace(self, adv_weight=0.0)
+
+    def __call__(self, generated: torch.Tensor, truth: torch.Tensor, mask: torch.Tensor,
+                 adversarial: torch.Tensor | None = None) -> torch.Tensor:
+        """The loss of G's images ``generated`` for ``truth`` with holes ``mask``; ``adversarial``
+        is the adversarial term (``AdversarialLoss``), needed where ``adv_weight`` is not 0."""
+        terms = []
+        if self.adv_weight:  # a weight of 1 is not multiplied in: the seed's loss to the bit
+            terms.append(adversarial if self.adv_weight == 1 else self.adv_weight * adversarial)
+        if self.rec_weight:
+            terms.append(self.rec_weight * reconstruction_loss(generated, truth, mask, kind=self.rec_loss,
+                                                               known_weight=self.known_weight))
+        return sum(terms[1:], terms[0])
+
+
+def reconstruction_loss(generated, truth, mask, *, kind: str = "l1", known_weight: float = 0.0):
+    """Mean L1 or L2 error over each image's hole pixels (so small and large holes weigh the same),
+    plus ``known_weight`` x the same over its known pixels; averaged over the batch."""
+    error = (generated - truth).abs() if kind == "l1" else (generated - truth).square()
+    hole = mask.expand_as(truth[:, :1])
+    per_image = (error * hole).sum(dim=(1, 2, 3)) / (3 * hole.sum(dim=(1, 2, 3))).clamp(min=1)
+    if known_weight:
+        known = 1 - hole
+        per_image = per_image + known_weight * (error * known).sum(dim=(1, 2, 3)) / \
+            (3 * known.sum(dim=(1, 2, 3))).clamp(min=1)
+    return per_image.mean()
+
+
+def _scores(out: torch.Tensor) -> torch.Tensor:
+    """D's outputs as a float vector. A NaN (a diverged D) becomes 0 so that BCELoss's range check,
+    a crash on CPU and a device-side assert on CUDA, does not fire; the step reports NaN losses
+    instead. Finite outputs pass unchanged, gradients included."""
+    return out.float().view(-1).nan_to_num(0.0)
