@@ -1,7 +1,7 @@
 # make report   set up .venv (first time) and build the report for PROFILE (default: sample, offline)
 # make test     set up .venv (first time) and run every test, notebooks and the browser check included
 # make lab      set up .venv (first time) and open the notebooks in JupyterLab
-# make nbval    run each notebook alone under nbval on the smoke profile, in a fresh output folder
+# make nbval    run each notebook alone under nbval on the smoke profile, each in a fresh temporary folder
 # make lock     re-resolve requirements.lock from the ranges in requirements*.txt (needs uv)
 PYTHON ?= python3
 PROFILE ?= sample
@@ -31,7 +31,7 @@ lab: setup
 
 nbval: setup
 	for notebook in notebooks/[0-9][0-9]_*.ipynb; do \
-		INPAINT_OUTPUT_ROOT=$$(mktemp -d) $(PY) -m pytest -p no:cacheprovider -q $$notebook $(ARGS) || exit 1; \
+		env -u INPAINT_OUTPUT_ROOT $(PY) -m pytest -p no:cacheprovider -q $$notebook $(ARGS) || exit 1; \
 	done
 
 benchmark: setup
