@@ -86,10 +86,12 @@ def relative_paths(text: str) -> str:
 
 
 def report_outputs(cell) -> list:
-    """The outputs a reader needs: displayed results, without stream output (what the cell
-    printed: logs and progress, already shown on the console) and with relative paths."""
-    kept = [out for out in cell.outputs if out.output_type != "stream"]
+    """The outputs a reader needs: displayed results and warnings, without what the cell printed
+    (training logs, shown on the console as it ran), and with relative paths."""
+    kept = [out for out in cell.outputs if out.output_type != "stream" or out.name == "stderr"]
     for out in kept:
+        if out.output_type == "stream":
+            out.text = relative_paths(out.text)
         for kind, value in out.get("data", {}).items():
             if kind.startswith("text/") and isinstance(value, str):
                 out.data[kind] = relative_paths(value)

@@ -15,7 +15,6 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
-import torch
 import torch.nn as nn
 
 ROOT = Path(__file__).resolve().parents[1]

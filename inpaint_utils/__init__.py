@@ -17,9 +17,9 @@ flow one way, from the bottom of this list to the top:
 - ``evaluation``   metrics on a whole split, every method on the same images, results tables; the
                    held-out check that training runs (``Validation``)
 - ``stats``        paired bootstrap intervals over images, for sentences that compare rows
-- ``show``         tables rounded to what the data support, and notes, as the notebooks show them
 - ``realism``      realism without downloaded weights: sharpness, a classifier two-sample test
 - ``metrics``      the metric interface; pixel metrics; LPIPS and FID, with PERCEPTUAL's weights
+- ``show``         tables rounded to what the data support, and notes, as the notebooks show them
 - ``batches``      fresh random crops and synthetic dead leaves for training (CROPS="stream")
 - ``checkpoints``  atomic checkpoints, checked against the run's parameters and architecture
 - ``losses``       the seed's criteria, the reconstruction loss, G's weighted loss
@@ -37,7 +37,7 @@ This file holds no logic.
 from .checkpoints import load_checkpoint, read_checkpoint
 from .comparison import compare, results
 from .ablation import (ABLATION, ablation_params, ablation_plan, ablation_table, describe_ablation,
-                       load_ablation, test_masks, train_ablation)
+                       test_masks, train_ablation)
 from .data import (CatDataset, SplitImages, heldout_images, load_cats, load_images, open_image,
                    sample_data_path, seed_transform, split_summary, to_rgb, to_uint8)
 from .evaluation import (SEED_REPORTED, UNTRAINED, compare_methods, describe_realism, describe_winners,

@@ -14,17 +14,16 @@ import torch
 import torch.nn as nn
 
 from .data import SplitImages
-from .evaluation import UNTRAINED, describe_realism, evaluate, paired_difference, realism_per_image, untrained_generator
+from .evaluation import (UNTRAINED, describe_realism, difference_between, evaluate, realism_per_image,
+                         untrained_generator)
 from .fills import BASELINES, generator_fill
 from .masks import center_mask, mask_batch
 from .models import count_parameters
 from .params import Params, resolve_device
 from .paths import checkpoints_dir
 from .realism import REALISM_COLUMNS, realism_metric_set
-from .stats import difference_text
-from .training import RunResult, build_models, load_run, train_gan
+from .training import RunResult, build_models, train_gan
 
-NOTEBOOK = "notebooks/06_beyond_the_seed.ipynb"
 # The options the rows change, at the seed's values (Params' defaults): every row starts from them.
 SEED_OPTIONS = {name: Params.__dataclass_fields__[name].default for name in
                 ("mask", "rec_weight", "adv_weight", "rec_loss", "known_weight", "local_d", "prefill", "g_only_epochs")}
@@ -63,12 +62,6 @@ def train_ablation(params: Params, images: dict[str, SplitImages]) -> dict[str, 
                                            val_images=images["validation"].images,
                                            checkpoint=checkpoints_dir(params) / f"ablation-{run}.pt",
                                            epochs=params.ablation_epochs)
-            for run, p in ablation_params(params).items()}
-
-
-def load_ablation(params: Params) -> dict[str, RunResult]:
-    """The finished rows, by label; a missing one names notebook 06."""
-    return {ABLATION[run].label: load_run(run, checkpoints_dir(params) / f"ablation-{run}.pt", p, maker=NOTEBOOK)
             for run, p in ablation_params(params).items()}
 
 
@@ -137,9 +130,7 @@ def describe_ablation(table: pd.DataFrame, per_image: pd.DataFrame | None = None
         on_masks = per_image[per_image["masks"] == masks] if per_image is not None else None
 
         def change(first, second):
-            compared = paired_difference(on_masks, first, second, "hole_psnr")
-            return (difference_text(*compared, " dB") if compared
-                    else f"{table.loc[first, column] - table.loc[second, column]:+.2f} dB")
+            return difference_between(on_masks, first, second, "hole_psnr", table[column], " dB")
 
         steps = [f"{label} {change(label, values.index[i - 1])}" for i, label in enumerate(values.index) if i]
         best, best_baseline = learned[column].idxmax(), baselines[column].idxmax()

@@ -14,7 +14,7 @@ import torch.nn as nn
 from tqdm import tqdm
 
 from .data import SplitImages, heldout_images
-from .fills import BASELINES, generator_fill, inpaint
+from .fills import BASELINES, eval_mode, generator_fill, inpaint
 from .losses import CRITERIA
 from .masks import center_mask, check_mask, mask_batch
 from .metrics import METRICS, Metric, PixelMetrics, perceptual_metric_set
@@ -76,8 +76,8 @@ def evaluate(fill, images: torch.Tensor, mask: torch.Tensor, *, d: nn.Module | N
         for metric in (pixel, *metrics):
             metric.update(inpainted, truth, masks)
         if d is not None:
-            d.eval()
-            out = d(inpainted, masks).float().view(-1)
+            with eval_mode(d):
+                out = d(inpainted, masks).float().view(-1)
             losses["d_loss"].append(loss(out, torch.zeros_like(out)).cpu())
             losses["g_loss"].append(loss(out, torch.ones_like(out)).cpu())
     columns = pixel.per_image() | ({k: torch.cat(v) for k, v in losses.items()} if d is not None else {})
@@ -199,6 +199,15 @@ def paired_difference(per_image: pd.DataFrame | None, first: str, second: str, c
     return difference, paired_bootstrap(a, b, statistic=statistic)
 
 
+def difference_between(per_image: pd.DataFrame | None, first: str, second: str, column: str, means: pd.Series,
+                       unit: str = "", places: int = 2) -> str:
+    """``first`` minus ``second``: with its interval (``difference_text``) where ``per_image`` holds
+    both methods' values in ``column``, else the plain difference of their ``means``."""
+    compared = paired_difference(per_image, first, second, column)
+    return (difference_text(*compared, unit, places) if compared
+            else f"{means[first] - means[second]:+.{places}f}{unit}")
+
+
 def sharpness_distance(values: np.ndarray) -> np.ndarray:
     """(resamples, images, 2) sums of the hole's and the truth's gradients -> |sharpness - 1|."""
     return np.abs(values[..., 0].sum(axis=-1) / values[..., 1].sum(axis=-1) - 1)
@@ -231,11 +240,9 @@ def describe_winners(table: pd.DataFrame, per_image: pd.DataFrame | None = None)
             line += (f" Best GAN, {gan} ({table.loc[gan, column]:.{places}f}), minus best baseline, "
                      f"{baseline} ({table.loc[baseline, column]:.{places}f})")
             compared = paired_difference(per_image, gan, baseline, column)
-            if compared:
-                line += ": " + difference_text(*compared, " dB" if "psnr" in column else "", places) + "."
-                level += compared[1][0] <= 0 <= compared[1][1]
-            else:
-                line += f": {table.loc[gan, column] - table.loc[baseline, column]:+.{places}f}."
+            level += compared is not None and compared[1][0] <= 0 <= compared[1][1]
+            line += ": " + difference_between(per_image, gan, baseline, column, table[column],
+                                              " dB" if "psnr" in column else "", places) + "."
         lines.append(line)
     head = (f"Over {int(table['images'].max())} test images, a trained GAN is best on {wins['GAN']} of the "
             f"{len(METRICS)} metrics and a classical baseline on {wins['baseline']}.")
@@ -275,12 +282,10 @@ def describe_realism(table: pd.DataFrame, per_image: pd.DataFrame | None = None,
         same = f"it is not the hardest fill to tell from the photos (C2ST {table.loc[best_psnr, c2st]:.0%})"
         if compared is None:
             same += f", as {TRADE_OFF.split(':')[0]} predicts"
-        elif compared[1][0] <= 0 <= compared[1][1]:
-            same += (f", though its C2ST is {difference_text(*compared, ' points', 0, 100)} beside "
-                     f"{hardest}'s: the images do not separate the two")
         else:
-            same += (f": its C2ST is {difference_text(*compared, ' points', 0, 100)} beside {hardest}'s, "
-                     f"as {TRADE_OFF.split(':')[0]} predicts")
+            same += f"; beside {hardest}'s, its C2ST is {difference_text(*compared, ' points', 0, 100)}"
+            if not compared[1][0] <= 0 <= compared[1][1]:
+                same += f", as {TRADE_OFF.split(':')[0]} predicts"
     return (f"(sharpness 1 = as sharp as the photos; C2ST 50% = fills the classifier cannot tell "
             f"from photos): sharpness closest to the photos' **{closest}** ({table.loc[closest, sharpness]:.2f}"
             f"{sharp}); hardest to tell from photos **{hardest}** (C2ST {table.loc[hardest, c2st]:.0%} "

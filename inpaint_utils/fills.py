@@ -36,14 +36,15 @@ def generator_fill(g: Generator, fill_colour: torch.Tensor | None = None, prefil
     """
     def fill(masked, mask):
         device = next(g.parameters()).device
-        with _eval_mode(g):
+        with eval_mode(g):
             return generator_output(g, masked.to(device), mask.to(device), prefill=prefill,
                                     fill_colour=fill_colour).float()
     return fill
 
 
 @contextmanager
-def _eval_mode(model: nn.Module):
+def eval_mode(model: nn.Module):
+    """``model`` in eval mode for the block, then back in the mode it was in."""
     was_training = model.training
     model.eval()
     try:

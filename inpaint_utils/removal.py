@@ -16,7 +16,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pandas as pd
 import torch
 
 from .checkpoints import build_networks, ema_generator, load_checkpoint
