@@ -16,6 +16,7 @@ flow one way, from the bottom of this list to the top:
 - ``training``     the seed's GAN loop, resumable and reproducible; the four runs, trained and loaded
 - ``evaluation``   metrics on a whole split, every method on the same images, results tables; the
                    held-out check that training runs (``Validation``)
+- ``describe``     sentences that compare rows of a table, each difference with its interval
 - ``stats``        paired bootstrap intervals over images, for sentences that compare rows
 - ``realism``      realism without downloaded weights: sharpness, a classifier two-sample test
 - ``metrics``      the metric interface; pixel metrics; LPIPS and FID, with PERCEPTUAL's weights
@@ -40,9 +41,10 @@ from .ablation import (ABLATION, ablation_params, ablation_plan, ablation_table,
                        test_masks, train_ablation)
 from .data import (CatDataset, SplitImages, heldout_images, load_cats, load_images, open_image,
                    sample_data_path, seed_transform, split_summary, to_rgb, to_uint8)
-from .evaluation import (SEED_REPORTED, UNTRAINED, compare_methods, describe_realism, describe_winners,
-                         evaluate, evaluate_run, load_per_image, load_results, paired_difference, perceptual_metrics,
-                         results_table, save_table, seed_comparison, untrained_generator)
+from .describe import describe_realism, describe_winners, difference_between, paired_difference
+from .evaluation import (SEED_REPORTED, UNTRAINED, compare_methods, evaluate, evaluate_run, load_per_image,
+                         load_results, perceptual_metrics, results_table, save_table, seed_comparison,
+                         untrained_generator)
 from .figures import (plot_comparison_grid, plot_fill_grid, plot_image_sizes, plot_inpainted_vs_truth, plot_masks, plot_removal,
                       plot_losses, plot_mask, plot_progress, plot_psnr_distribution,
                       plot_training_pairs, save_figure)

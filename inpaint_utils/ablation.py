@@ -14,8 +14,8 @@ import torch
 import torch.nn as nn
 
 from .data import SplitImages
-from .evaluation import (UNTRAINED, describe_realism, difference_between, evaluate, realism_per_image,
-                         untrained_generator)
+from .describe import describe_realism, difference_between
+from .evaluation import UNTRAINED, evaluate, realism_per_image, untrained_generator
 from .fills import BASELINES, generator_fill
 from .masks import center_mask, mask_batch
 from .models import count_parameters

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .data import HELDOUT_PHOTOS, SAMPLE_PHOTOS
-from .evaluation import describe_realism, difference_between
+from .describe import describe_realism, difference_between
 from .params import HUB_ID
 from .release import CARD_JSON, RELEASE_DIR
 from .stats import LEVEL, RESAMPLES
