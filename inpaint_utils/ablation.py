@@ -118,30 +118,36 @@ def ablation_plan(params: Params) -> pd.DataFrame:
     return pd.DataFrame(rows).T.rename_axis("row")
 
 
+def mask_set(table: pd.DataFrame, per_image: pd.DataFrame | None, masks: str) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """One mask set's columns of an ablation table, named by metric (``hole_psnr``, ``sharpness``,
+    ...) as ``describe`` reads them, with the ``kind`` column; and that mask set's per-image values."""
+    columns = {f"{masks}: {title}": key for key, title in {**COLUMNS, **REALISM_COLUMNS}.items()
+               if f"{masks}: {title}" in table}
+    values = per_image[per_image["masks"] == masks] if per_image is not None else None
+    return table[["kind", *columns]].rename(columns=columns), values
+
+
 def describe_ablation(table: pd.DataFrame, per_image: pd.DataFrame | None = None) -> str:
     """Markdown: what each row's change did to hole PSNR, and the best model against the best
     baseline; with ``per_image`` (``load_per_image(params, name)``), each difference has its paired
     bootstrap interval over images, and one whose interval holds 0 is said to be level."""
-    learned, baselines = table[table["kind"] == "learned"], table[table["kind"] == "baseline"]
     lines = []
     for masks in ("centre", "random"):
-        column = f"{masks}: {COLUMNS['hole_psnr']}"
-        values = learned[column]
-        on_masks = per_image[per_image["masks"] == masks] if per_image is not None else None
+        columns, on_masks = mask_set(table, per_image, masks)
+        psnr = columns["hole_psnr"]
+        learned, baselines = psnr[columns["kind"] == "learned"], psnr[columns["kind"] == "baseline"]
 
         def change(first, second):
-            return difference_between(on_masks, first, second, "hole_psnr", table[column], " dB")
+            return difference_between(on_masks, first, second, "hole_psnr", psnr, " dB")
 
-        steps = [f"{label} {change(label, values.index[i - 1])}" for i, label in enumerate(values.index) if i]
-        best, best_baseline = learned[column].idxmax(), baselines[column].idxmax()
+        steps = [f"{label} {change(label, learned.index[i - 1])}" for i, label in enumerate(learned.index) if i]
+        best, best_baseline = learned.idxmax(), baselines.idxmax()
         lines.append(f"- **{masks.capitalize()} masks.** {learned.index[0]} reaches "
-                     f"{learned[column].iloc[0]:.2f} dB of hole PSNR; then {'; '.join(steps) or 'no other row'}. "
-                     f"The best learned row, {best} ({learned.loc[best, column]:.2f} dB), minus the best "
-                     f"baseline, {best_baseline} ({baselines.loc[best_baseline, column]:.2f} dB): "
+                     f"{learned.iloc[0]:.2f} dB of hole PSNR; then {'; '.join(steps) or 'no other row'}. "
+                     f"The best learned row, {best} ({learned[best]:.2f} dB), minus the best "
+                     f"baseline, {best_baseline} ({baselines[best_baseline]:.2f} dB): "
                      f"{change(best, best_baseline)}.")
-        if f"{masks}: {REALISM_COLUMNS['sharpness']}" in table:
-            columns = {f"{masks}: {title}": column for column, title in {"hole_psnr": COLUMNS["hole_psnr"],
-                                                                          **REALISM_COLUMNS}.items()}
+        if "sharpness" in columns:
             lines.append(f"- **{masks.capitalize()} masks, realism** "
-                         + describe_realism(table[list(columns)].rename(columns=columns), on_masks))
+                         + describe_realism(columns[["hole_psnr", *REALISM_COLUMNS]], on_masks))
     return "\n".join(lines)

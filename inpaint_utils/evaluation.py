@@ -6,6 +6,7 @@ Training imports this module, so this one reads trained runs through ``TrainedRu
 ``training.RunResult`` offers, rather than importing training: the imports go one way.
 """
 
+from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
@@ -148,11 +149,19 @@ def realism_per_image(metrics: list[Metric]) -> dict:
     return {k: v.numpy() for metric in metrics if hasattr(metric, "per_image") for k, v in metric.per_image().items()}
 
 
+def read_table(folder: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame | None] | None:
+    """Table ``name`` as ``save_table`` wrote it in ``folder``, and the per-image values behind it
+    (None where they were not saved: its sentences then come without intervals); None if absent."""
+    if not (folder / f"{name}.csv").exists():
+        return None
+    per_image = folder / f"{name}_per_image.csv"
+    return (pd.read_csv(folder / f"{name}.csv", index_col="method"),
+            pd.read_csv(per_image) if per_image.exists() else None)
+
+
 def load_per_image(params: Params, name: str = "results") -> pd.DataFrame | None:
-    """The per-image values behind table ``name`` (results, ablation, ablation_heldout), or None
-    where the run did not save them (its sentences then come without intervals)."""
-    path = reports_dir(params, create=False) / f"{name}_per_image.csv"
-    return pd.read_csv(path) if path.exists() else None
+    """The per-image values behind the run's table ``name`` (results, ablation, ablation_heldout), or None."""
+    return (read_table(reports_dir(params, create=False), name) or (None, None))[1]
 
 
 def save_table(table: pd.DataFrame, name: str, params: Params, *, per_image: pd.DataFrame | None = None) -> None:
@@ -167,11 +176,11 @@ def save_table(table: pd.DataFrame, name: str, params: Params, *, per_image: pd.
 
 def load_results(params: Params) -> pd.DataFrame:
     """The results table written by notebook 04."""
-    path = reports_dir(params, create=False) / "results.csv"
-    if not path.exists():
-        raise FileNotFoundError(f"no results table at {path}: run notebooks/04_comparison.ipynb first "
-                                "(or `python report.py`)")
-    return pd.read_csv(path, index_col="method")
+    folder = reports_dir(params, create=False)
+    if (saved := read_table(folder, "results")) is None:
+        raise FileNotFoundError(f"no results table at {folder / 'results.csv'}: run notebooks/04_comparison.ipynb "
+                                "first (or `python report.py`)")
+    return saved[0]
 
 
 SEED_REPORTED = pd.DataFrame(  # the seed's printed figures on the hub data, 9,392 training images

@@ -31,14 +31,13 @@ def show_table(table: pd.DataFrame | None):
         return None
     uuid = hashlib.sha1(table.to_csv().encode()).hexdigest()[:8]  # stable HTML from run to run
     styler = table.style.set_uuid(uuid).format(precision=DEFAULT_DIGITS, na_rep="–", thousands=",")
-    floats = [c for c in table.columns if pd.api.types.is_float_dtype(table[c])]
-    for column in floats:
-        decimals = digits(column)
-        rows = [r for r in table.index if decimals is None and digits(r) is not None]
-        for row in rows:
-            styler.format(precision=digits(row), na_rep="–", thousands=",", subset=pd.IndexSlice[[row], [column]])
-        if decimals is not None:
+    for column in (c for c in table.columns if pd.api.types.is_float_dtype(table[c])):
+        if (decimals := digits(column)) is not None:
             styler.format(precision=decimals, na_rep="–", thousands=",", subset=[column])
+            continue
+        for row in table.index:  # a column such as mean or std: each row by its own name
+            if (decimals := digits(row)) is not None:
+                styler.format(precision=decimals, na_rep="–", thousands=",", subset=pd.IndexSlice[[row], [column]])
     return styler
 
 

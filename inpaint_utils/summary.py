@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from .ablation import mask_set
 from .data import HELDOUT_PHOTOS, SAMPLE_PHOTOS
 from .describe import describe_realism, difference_between
+from .evaluation import read_table
 from .params import HUB_ID
+from .realism import REALISM_COLUMNS
 from .release import CARD_JSON, RELEASE_DIR
 from .stats import LEVEL, RESAMPLES
 
@@ -26,13 +29,8 @@ SAMPLE_TRAINING_PHOTOS = [name for name, (label, _) in SAMPLE_PHOTOS.items() if 
 
 def read_tables(run_dir: Path) -> dict[str, tuple[pd.DataFrame, pd.DataFrame | None]]:
     """{name: (table, its per-image values or None)} for each table the run wrote."""
-    tables = {}
-    for name in ("results", "ablation", "ablation_heldout"):
-        if (run_dir / f"{name}.csv").exists():
-            per_image = run_dir / f"{name}_per_image.csv"
-            tables[name] = (pd.read_csv(run_dir / f"{name}.csv", index_col="method"),
-                            pd.read_csv(per_image) if per_image.exists() else None)
-    return tables
+    return {name: saved for name in ("results", "ablation", "ablation_heldout")
+            if (saved := read_table(run_dir, name)) is not None}
 
 
 def read_card(path: Path = RELEASE_DIR / CARD_JSON) -> dict | None:
@@ -56,12 +54,13 @@ def data_sentence(data: str, held_out: int | None) -> str:
 
 def best_versus_classical(table: pd.DataFrame, per_image: pd.DataFrame | None, masks: str | None,
                           learned_kind: str = "learned") -> str:
-    """The best learned row against the best classical one, by hole PSNR, with its interval."""
-    column = f"{masks}: hole PSNR (dB)" if masks else "hole_psnr"
-    learned, classical = (table[table["kind"] == kind][column] for kind in (learned_kind, "baseline"))
+    """The best learned row against the best classical one, by hole PSNR, with its interval;
+    ``masks``: the mask set of an ablation table, None for the results table."""
+    if masks:
+        table, per_image = mask_set(table, per_image, masks)
+    learned, classical = (table[table["kind"] == kind]["hole_psnr"] for kind in (learned_kind, "baseline"))
     a, b = learned.idxmax(), classical.idxmax()
-    values = per_image[per_image["masks"] == masks] if per_image is not None and masks else per_image
-    difference = difference_between(values, a, b, "hole_psnr", table[column], " dB")
+    difference = difference_between(per_image, a, b, "hole_psnr", table["hole_psnr"], " dB")
     return (f"best learned **{a}** {learned[a]:.2f} dB, best classical **{b}** {classical[b]:.2f} dB: "
             f"{difference}")
 
@@ -130,13 +129,10 @@ def results_at_a_glance(tables: dict, card: dict | None, run: str) -> str:
     if len(glance):
         lines += ["", glance.to_html(float_format="{:.2f}".format, na_rep="–", border=0, index_names=False), ""]
     if "ablation_heldout" in tables:
-        table, per_image = tables["ablation_heldout"]
-        columns = {"centre: hole PSNR (dB)": "hole_psnr", "centre: sharpness": "sharpness",
-                   "centre: C2ST acc": "c2st_acc", "centre: C2ST ±": "c2st_std"}
-        if set(columns) <= set(table.columns):
-            centre = per_image[per_image["masks"] == "centre"] if per_image is not None else None
+        centre, per_image = mask_set(*tables["ablation_heldout"], "centre")
+        if set(REALISM_COLUMNS) <= set(centre.columns):
             lines.append("**Realism on the held-out photos**, centre hole "
-                         + describe_realism(table[list(columns)].rename(columns=columns), centre))
+                         + describe_realism(centre[["hole_psnr", *REALISM_COLUMNS]], per_image))
     return "\n".join(lines)
 
 
