@@ -23,7 +23,6 @@ from pathlib import Path
 
 import nbformat
 import papermill
-import yaml
 
 import inpaint_utils as iu
 from html_report import export_html
@@ -42,12 +41,7 @@ def parse_args(argv=None):
 
 
 def parse_overrides(pairs: list[str]) -> dict:
-    overrides = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep:
-            raise ValueError(f"--set takes NAME=VALUE, got {pair!r}")
-        overrides[name.strip().upper()] = yaml.safe_load(value)
+    overrides = iu.parse_overrides(pairs)
     if isinstance(overrides.get("DATA"), str) and Path(overrides["DATA"]).expanduser().exists():
         overrides["DATA"] = str(Path(overrides["DATA"]).expanduser().resolve())  # notebooks run elsewhere
     return overrides

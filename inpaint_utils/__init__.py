@@ -55,7 +55,7 @@ from .metrics import (FID, LPIPS, METRICS, PERCEPTUAL_MODES, PSNR_CAP, Metric, P
                       image_metrics, perceptual_metric_set, perceptual_weights)
 from .realism import C2ST, REALISM_COLUMNS, Sharpness, gradient_magnitude, realism_metric_set
 from .models import ContextDiscriminator, Discriminator, Generator, count_parameters, hole_crops, layer_table
-from .params import (HUB_ID, PARAM_NAMES, Params, notebook_params, profile_names,
+from .params import (HUB_ID, PARAM_NAMES, Params, notebook_params, parse_overrides, profile_names,
                      resolve_device, resolve_params, seed_everything)
 from .photos import DEFAULT_MAX_PIXELS, Photo, PhotoError, read_image, read_mask, read_photo, save_photo
 from .release import ReleaseModel, check_release, export_release, load_release, train_release

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .paths import writable_dir
 from .photos import (DEFAULT_MAX_PIXELS, PHOTO_SUFFIXES, SUFFIX_FORMATS, WRITABLE, output_format, read_mask,
                      read_photo, remove_leftovers, save_photo)
 from .removal import box_mask, leaves_pixels, remove_object
@@ -63,12 +64,15 @@ def find_inputs(image: Path, mask: Path | None) -> tuple[list[tuple[Path, Path |
     masks = listing(mask)
     if mask.resolve() == image.resolve():  # photos and masks in one folder: masks are the *_mask files
         masks = [m for m in masks if "_mask" in m.stem]
-        photos = [p for p in photos if p not in masks]
+        photos = sorted(set(photos) - set(masks))
+    by_stem = {}
+    for m in masks:  # sorted, so cat.png comes before cat_mask.png and cat.tif
+        by_stem.setdefault(m.stem, m)
     pairs, unmatched = [], []
     for p in photos:
-        found = [m for m in masks if m.stem in (p.stem, f"{p.stem}_mask")] or \
-            [m for m in masks if m.stem.startswith(f"{p.stem}_mask")][:1]
-        (pairs.append((p, found[0])) if found else unmatched.append(p))
+        found = by_stem.get(p.stem) or by_stem.get(f"{p.stem}_mask") or \
+            next((m for m in masks if m.stem.startswith(f"{p.stem}_mask")), None)
+        (pairs.append((p, found)) if found else unmatched.append(p))
     return pairs, unmatched
 
 
@@ -155,14 +159,16 @@ def _name_apart(jobs: list[Job]) -> None:
 
 def _overwrite_problems(jobs: list[Job], inputs: list[Path], overwrite: bool) -> list[str]:
     problems = []
-    names = Counter(j.output.resolve() for j in jobs)
+    targets = [j.output.resolve() for j in jobs]
+    names = Counter(targets)
     resolved = {p.resolve(): p for p in inputs}
-    for job in jobs:
+    on_disk = {_file_id(p) for p in set(inputs) if p.exists()}  # what os.path.samefile compares
+    for job, target in zip(jobs, targets):
         out = job.output
-        if names[out.resolve()] > 1:
+        if names[target] > 1:
             problems.append(f"{job.photo.name}: another photo would also be written as {out.name}; rename one")
-        elif out.resolve() in resolved or out.exists() and any(os.path.samefile(out, p) for p in inputs if p.exists()):
-            source = resolved.get(out.resolve(), out)
+        elif target in resolved or out.exists() and _file_id(out) in on_disk:
+            source = resolved.get(target, out)
             problems.append(f"{job.photo.name}: its result would overwrite the input {source}; choose another --output")
         elif out.exists() and (out.is_dir() or not overwrite):
             problems.append(f"{job.photo.name}: {out} exists" + ("" if out.is_dir() else
@@ -170,22 +176,26 @@ def _overwrite_problems(jobs: list[Job], inputs: list[Path], overwrite: bool) ->
     return problems
 
 
+def _file_id(path: Path) -> tuple[int, int]:
+    """The file behind ``path``, links followed: two paths name one file when these are equal."""
+    stat = path.stat()
+    return stat.st_dev, stat.st_ino
+
+
 def prepare_output(folder: Path) -> list[Path]:
     """Create ``folder`` if needed and prove a file can be written there, undoing what it made if
     not; then delete the temporary files a killed run left. Returns those it deleted."""
     made = [p for p in (folder, *folder.parents) if not p.exists()]
-    probe = folder / f".write-test-{os.getpid()}"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as e:
+        writable_dir(folder)
+    except PermissionError as e:
         for p in made:
             try:
                 p.rmdir()
             except OSError:
                 pass
-        raise Refused([f"cannot write to {folder} ({e.strerror or e})"]) from e
+        cause = e.__cause__
+        raise Refused([f"cannot write to {folder} ({cause.strerror or cause})"]) from cause
     return remove_leftovers(folder)
 
 

@@ -158,6 +158,18 @@ def resolve_params(profile: str = "auto", overrides: dict | None = None) -> Para
     return params
 
 
+def parse_overrides(pairs: list[str]) -> dict:
+    """``["BCE_EPOCHS=5", ...]`` (the commands' ``--set``) as overrides for ``resolve_params``;
+    each VALUE is read as YAML (5, 1e-3, true, text)."""
+    overrides = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise ValueError(f"--set takes NAME=VALUE, got {pair!r}")
+        overrides[name.strip().upper()] = yaml.safe_load(value)
+    return overrides
+
+
 def _safe(value) -> str:
     """``value`` as part of a folder name: a path keeps its last part, other characters become _."""
     text = Path(value).name if isinstance(value, str) and os.sep in value else str(value)

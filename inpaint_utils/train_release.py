@@ -11,8 +11,9 @@ whatever epochs are done, and the card records how many steps that was.
 
 import argparse
 import sys
+from pathlib import Path
 
-from .params import resolve_params
+from .params import parse_overrides, resolve_params
 from .paths import checkpoints_dir
 from .release import RELEASE_DIR, check_release, export_release, train_release
 
@@ -25,29 +26,24 @@ def parse_args(argv=None):
                         help="override a parameter, e.g. --set RELEASE_EPOCHS=40 (VALUE read as YAML)")
     parser.add_argument("--export-only", action="store_true", help="export the latest checkpoint without training")
     parser.add_argument("--check", action="store_true", help="re-evaluate the shipped model against its card")
-    parser.add_argument("--output", default=str(RELEASE_DIR), help="where the model and its card go")
+    parser.add_argument("--output", type=Path, default=RELEASE_DIR, help="where the model and its card go")
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
-    import yaml
-
     args = parse_args(argv)
     if args.check:
         print(check_release().to_string())
         print("the release model matches its card")
         return 0
-    overrides = {}
-    for pair in args.set:
-        name, sep, value = pair.partition("=")
-        if not sep:
-            print(f"error: --set takes NAME=VALUE, got {pair!r}", file=sys.stderr)
-            return 2
-        overrides[name.strip().upper()] = yaml.safe_load(value)
-    params = resolve_params(args.profile, overrides)
+    try:
+        params = resolve_params(args.profile, parse_overrides(args.set))
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     if not args.export_only:
         train_release(params)
-    card = export_release(checkpoints_dir(params) / "release.pt", __import__("pathlib").Path(args.output))
+    card = export_release(checkpoints_dir(params) / "release.pt", args.output)
     print(f"exported {card['training']['steps']} steps to {args.output} (sha256 {card['sha256'][:12]}…)")
     return 0
 
