@@ -120,11 +120,11 @@ class C2ST(Metric):
 
     def update(self, inpainted, truth, mask) -> None:
         mask = check_mask(mask, truth.shape[-1]).to(truth.device).expand(len(truth), 1, -1, -1)
+        mask_crops = hole_crops(mask, mask, self.crop)
 
         def crops(images):
             eight_bit = (images.detach().clamp(0, 1) * 255).round() / 255
-            pixels = hole_crops(eight_bit * 2 - 1, mask, self.crop)
-            return torch.cat((pixels, hole_crops(mask, mask, self.crop)), dim=1).cpu()
+            return torch.cat((hole_crops(eight_bit * 2 - 1, mask, self.crop), mask_crops), dim=1).cpu()
 
         self.real.append(crops(truth))
         self.filled.append(crops(inpainted))
@@ -148,10 +148,6 @@ class C2ST(Metric):
         (their mean is ``c2st_acc``). A bootstrap over these holds the classifiers fixed: it gives
         the spread due to the test images, the seeds' spread is ``c2st_std``."""
         return {"c2st_right": self.right if self.right is not None else torch.zeros(0)}
-
-    def accuracy(self, real: torch.Tensor, filled: torch.Tensor, seed: int) -> float:
-        """One seed's test: the fraction of pairs (ties count half) whose photo crop scores higher."""
-        return self.right_pairs(real, filled, seed).mean().item()
 
     def right_pairs(self, real: torch.Tensor, filled: torch.Tensor, seed: int) -> torch.Tensor:
         """One seed's test, image by image: 1 where the photo crop scores higher, 0.5 on a tie."""

@@ -59,7 +59,8 @@ class ReleaseModel:
 def is_release_file(path) -> bool:
     """Whether ``path`` holds a release model (rather than a training checkpoint)."""
     try:
-        return torch.load(path, map_location="cpu", weights_only=True).get("format") == RELEASE_FORMAT
+        # mmap: only the small format entry is read, not a training checkpoint's every tensor
+        return torch.load(path, map_location="cpu", weights_only=True, mmap=True).get("format") == RELEASE_FORMAT
     except Exception:
         return False
 

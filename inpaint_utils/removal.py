@@ -153,10 +153,9 @@ def remove_object(image: np.ndarray, mask: np.ndarray, remover: Remover, *, dila
         for part in parts:
             hole = labels[top:bottom, left:right] == part
             fill = _poisson(filled, image[top:bottom, left:right], hole) if blend == "poisson" else filled
-            alpha = _feather(hole, feather)[..., None]
+            alpha = _feather(hole, feather)[..., None][hole]  # blended on the hole's pixels only
             patch = out[top:bottom, left:right]
-            mixed = np.rint(alpha * fill + (1 - alpha) * patch).astype(np.uint8)
-            patch[hole] = mixed[hole]
+            patch[hole] = np.rint(alpha * fill[hole] + (1 - alpha) * patch[hole]).astype(np.uint8)
     return out
 
 
