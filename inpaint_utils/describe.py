@@ -56,6 +56,30 @@ def c2st_distance(values: np.ndarray) -> np.ndarray:
 SHARPNESS_SUMS = ["sharpness_hole", "sharpness_truth"]
 
 
+def level_with(per_image: pd.DataFrame | None, best: str, others, column: str) -> list[str]:
+    """The rows of ``others`` that ``best`` does not beat on ``column``: their paired difference's
+    interval holds 0. Without the per-image values nothing can be said, so none are named."""
+    level = []
+    for other in others:
+        compared = paired_difference(per_image, best, other, column)
+        if compared is not None and compared[1][0] <= 0 <= compared[1][1]:
+            level.append(other)
+    return level
+
+
+def leader_text(per_image: pd.DataFrame | None, best: str, others, column: str, what: str) -> str:
+    """", level with X and Y" where ``best`` leads ``others`` only within the intervals, ", ahead of
+    every other {what}" where every interval excludes 0; "" without the per-image values."""
+    others = list(others)
+    if per_image is None or not others:
+        return ""
+    level = level_with(per_image, best, others, column)
+    if not level:
+        return f", ahead of every other {what}"
+    return (f", level with {', '.join(level)} (intervals that hold 0: no {what} wins)" if len(level) == len(others)
+            else f", level with {', '.join(level)}")
+
+
 def describe_winners(table: pd.DataFrame, per_image: pd.DataFrame | None = None) -> str:
     """Markdown: which kind of method wins how many metrics; then per metric the best overall, and
     the best GAN against the best baseline with the paired bootstrap interval of their difference
@@ -72,7 +96,9 @@ def describe_winners(table: pd.DataFrame, per_image: pd.DataFrame | None = None)
                 f"({table.loc[best, 'kind']}), {table.loc[best, column]:.{places}f}.")
         if len(by_kind) == 2:
             gan, baseline = by_kind["GAN"], by_kind["baseline"]
-            line += (f" Best GAN, {gan} ({table.loc[gan, column]:.{places}f}), minus best baseline, "
+            gans = ranked.index[ranked["kind"] == "GAN"]
+            line += (f" Best GAN, {gan} ({table.loc[gan, column]:.{places}f}"
+                     f"{leader_text(per_image, gan, gans[1:], column, 'GAN')}), minus best baseline, "
                      f"{baseline} ({table.loc[baseline, column]:.{places}f})")
             compared = paired_difference(per_image, gan, baseline, column)
             level += compared is not None and compared[1][0] <= 0 <= compared[1][1]

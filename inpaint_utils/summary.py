@@ -13,7 +13,7 @@ import pandas as pd
 
 from .ablation import mask_set
 from .data import HELDOUT_PHOTOS, SAMPLE_PHOTOS
-from .describe import describe_realism, difference_between
+from .describe import describe_realism, difference_between, leader_text
 from .evaluation import read_table
 from .params import HUB_ID
 from .realism import REALISM_COLUMNS
@@ -61,7 +61,8 @@ def best_versus_classical(table: pd.DataFrame, per_image: pd.DataFrame | None, m
     learned, classical = (table[table["kind"] == kind]["hole_psnr"] for kind in (learned_kind, "baseline"))
     a, b = learned.idxmax(), classical.idxmax()
     difference = difference_between(per_image, a, b, "hole_psnr", table["hole_psnr"], " dB")
-    return (f"best learned **{a}** {learned[a]:.2f} dB, best classical **{b}** {classical[b]:.2f} dB: "
+    peers = leader_text(per_image, a, learned.drop(a).sort_values(ascending=False).index, "hole_psnr", "learned row")
+    return (f"best learned **{a}** {learned[a]:.2f} dB{peers}, best classical **{b}** {classical[b]:.2f} dB: "
             f"{difference}")
 
 

@@ -1,5 +1,7 @@
 """Error bars and rounding: paired bootstrap intervals, tables as shown, sentences that compare rows."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -56,6 +58,7 @@ def test_show_table_rounds_by_column_or_row_name_and_keeps_the_values():
                                         index=["hole_psnr", "full_ssim"])).to_html()
     assert ">8.95<" in by_row and ">1.76<" in by_row and ">0.870<" in by_row and ">0.011<" in by_row
     assert iu.show_table(None) is None
+    assert "<caption>Layers of G</caption>" in iu.show_table(table, caption="Layers of G").to_html()
 
 
 # Sentences that compare rows, with their intervals.
@@ -79,6 +82,23 @@ def test_winners_say_level_where_the_interval_holds_zero(params):
     far = per_image_frame({"A": base + 3, "Telea": base}, {"A": "GAN", "Telea": "baseline"})
     text = iu.describe_winners(iu.results_table(far), far)
     assert "On 0 of them" in text and "+3.00 dB (95% interval over images +3.00 to +3.00)" in text
+
+
+def test_the_best_gan_is_said_level_with_the_others_unless_its_intervals_exclude_zero(params):
+    rng = np.random.default_rng(1)
+    base = rng.normal(20, 3, 40)
+    kinds = {"L1": "GAN", "L2": "GAN", "BCE": "GAN", "Telea": "baseline"}
+    noisy = per_image_frame({"L1": base + 0.1 + rng.normal(0, 1, 40), "L2": base + rng.normal(0, 1, 40),
+                             "BCE": base - 5, "Telea": base}, kinds)
+    text = iu.describe_winners(iu.results_table(noisy), noisy)
+    assert re.search(r"Best GAN, (L1|L2) \([0-9.]+, level with (L1|L2)\)", text), text  # not with BCE, 5 dB below
+    clear = per_image_frame({"L1": base + 3, "L2": base, "BCE": base - 5, "Telea": base}, kinds)
+    assert "ahead of every other GAN" in iu.describe_winners(iu.results_table(clear), clear)
+    tied = per_image_frame({"L1": base + 0.1 + rng.normal(0, 1, 40), "L2": base + rng.normal(0, 1, 40),
+                            "BCE": base + rng.normal(0, 1, 40), "Telea": base - 3}, kinds)
+    from inpaint_utils.summary import best_versus_classical
+    assert "(intervals that hold 0: no learned row wins)" in best_versus_classical(
+        iu.results_table(tied), tied, None, learned_kind="GAN")
 
 
 def test_ablation_per_image_values_come_with_the_table_and_give_back_its_means(params, monkeypatch):
