@@ -134,9 +134,8 @@ def perceptual_weights(metric: str, mode: str = "auto") -> Path | None:
     if why is None and not path.exists():
         try:
             _download(url, path, hash_prefix)
-        except Exception as e:  # offline: URLError, timeout, refused, ...
-            why = (f"its {what} weights are not on disk (`{display_path(path)}`) and the download failed "
-                   f"(`{type(e).__name__}: {e}`): offline, nothing is downloaded")
+        except Exception:  # offline: URLError, timeout, refused, ... (one plain sentence, not the trace)
+            why = f"its {what} weights are not on disk and could not be downloaded (no network)"
     if why is None:
         return path
     if mode == "required":

@@ -24,13 +24,16 @@ def digits(name) -> int | None:
     return next((d for pattern, d in DIGITS if re.search(pattern, text, re.I)), None)
 
 
-def show_table(table: pd.DataFrame | None):
+def show_table(table: pd.DataFrame | None, caption: str | None = None):
     """``table`` as a Styler that rounds each float column by its name (or, for columns such as
-    mean and std, each row by its name); missing values show as a dash. None passes through."""
+    mean and std, each row by its name), under ``caption``; missing values show as a dash. None
+    passes through."""
     if table is None:
         return None
     uuid = hashlib.sha1(table.to_csv().encode()).hexdigest()[:8]  # stable HTML from run to run
     styler = table.style.set_uuid(uuid).format(precision=DEFAULT_DIGITS, na_rep="–", thousands=",")
+    if caption:
+        styler.set_caption(caption)
     for column in (c for c in table.columns if pd.api.types.is_float_dtype(table[c])):
         if (decimals := digits(column)) is not None:
             styler.format(precision=decimals, na_rep="–", thousands=",", subset=[column])
