@@ -160,21 +160,39 @@ def plot_psnr_distribution(per_image: pd.DataFrame, name: str, params: Params):
     return save_figure(fig, name, params)
 
 
-def plot_removal(image: np.ndarray, mask: np.ndarray, results: dict, name: str, params: Params, *, zoom=None):
+def plot_removal(image: np.ndarray, mask: np.ndarray, results: dict, name: str, params: Params, *, zoom=None,
+                 columns: int | None = None):
     """The photo, its mask (red) and each method's result; ``zoom`` = (top, bottom, left, right)
-    shows that region only, at full resolution. Panels sit side by side, or one above the other
-    when the region is a wide strip, which side by side would shrink to an unreadable line."""
+    shows that region only, at full resolution, and ``zoom="hole"`` the mask's surroundings. Panels
+    sit side by side, or one above the other when the region is a wide strip, which side by side
+    would shrink to an unreadable line; ``columns`` sets a grid instead, for panels large enough
+    to judge a fill."""
     overlay = image.copy()
     overlay[mask] = (0.5 * overlay[mask] + (127, 0, 0)).astype(np.uint8)
     panels = {"Photo": image, "Mask (red)": overlay, **results}
+    if isinstance(zoom, str) and zoom == "hole":
+        zoom = _around(mask)
     top, bottom, left, right = zoom or (0, image.shape[0], 0, image.shape[1])
     aspect = (bottom - top) / (right - left)
-    rows, cols = (1, len(panels)) if aspect >= 0.5 else (len(panels), 1)
-    width = 10.0 if cols == 1 else min(3.2, 10.0 / cols)  # 10 inches at most: the page's width
+    if columns:
+        rows, cols = -(-len(panels) // columns), columns
+    else:
+        rows, cols = (1, len(panels)) if aspect >= 0.5 else (len(panels), 1)
+    width = 10.0 if cols == 1 else min(3.2 if not columns else 5.0, 10.0 / cols)  # 10 inches: the page's width
     fig, axes = plt.subplots(rows, cols, figsize=(width * cols, (width * aspect + 0.4) * rows), squeeze=False)
     for ax, (title, pixels) in zip(axes.flat, panels.items()):
         ax.imshow(pixels[top:bottom, left:right])
         ax.set_title(title, fontsize=10)
         ax.axis("off")
+    for ax in list(axes.flat)[len(panels):]:
+        ax.axis("off")
     fig.tight_layout()
     return save_figure(fig, name, params)
+
+
+def _around(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right): the mask's bounding box widened by half its size on each side."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    pad = max(rows[-1] - rows[0], cols[-1] - cols[0], 16) // 2 + 1
+    return (max(rows[0] - pad, 0), min(rows[-1] + 1 + pad, mask.shape[0]),
+            max(cols[0] - pad, 0), min(cols[-1] + 1 + pad, mask.shape[1]))

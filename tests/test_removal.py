@@ -220,3 +220,13 @@ def test_a_wide_strip_is_drawn_as_rows(params):
     iu.plot_removal(image[:300, :320], mask[:300, :320], results, "side", params)
     width, height = Image.open(iu.figures_dir(params) / "side.png").size
     assert 900 < width <= 1000 and height < width / 2, (width, height)  # side by side, within the page
+
+
+def test_a_users_photo_is_shown_large_enough_to_judge_the_fill(params):
+    image = np.zeros((1200, 1600, 3), dtype=np.uint8)
+    mask = np.zeros((1200, 1600), dtype=bool)
+    mask[500:560, 700:780] = True
+    results = {"A": image, "B": image, "C": image}
+    iu.plot_removal(image, mask, results, "yours", params, zoom="hole", columns=2)
+    width, height = Image.open(iu.figures_dir(params) / "yours.png").size
+    assert width >= 900 and height >= 1000, (width, height)  # five panels of ~500 px, in three rows
