@@ -6,6 +6,8 @@ import shutil
 import subprocess
 
 import pytest
+
+import inpaint_utils as iu
 from test_report import smoke_report  # noqa: F401  (the fixture: one smoke report for both files)
 
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
@@ -61,3 +63,13 @@ def test_report_reads_well_offline_in_a_browser(smoke_report, tmp_path):
     assert checks["parameter_tables"] == 1
     assert checks["images"] >= 10 and checks["broken_images"] == 0
     assert checks["remote"] == [] and checks["colab_text_links"] >= 6
+
+
+def test_the_readmes_screenshot_command_works_as_written(smoke_report, tmp_path):
+    """The README's command, run as CI runs it (as root, where Chromium needs --no-sandbox)."""
+    readme = (iu.ROOT / "README.md").read_text()
+    command = re.search(r"`(chromium --headless [^`]*?--screenshot[^`]*)`", readme).group(1).split()
+    page = smoke_report / "reports" / "smoke" / "report.html"
+    command = [CHROMIUM, *command[1:-1], f"--user-data-dir={tmp_path / 'profile'}", page.as_uri()]
+    done = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0 and (tmp_path / "screenshot.png").stat().st_size > 10_000, done.stderr[-2000:]
