@@ -4,7 +4,11 @@ anything is written, then one photo at a time, so memory stays flat with the num
 No output may replace an input (photo or mask, through symlinks and hard links too) or another
 output; an existing file is replaced only with ``overwrite``. An output is ``<stem>.<ext>`` in the
 format ``photos.output_format`` picks; photos that would share a name (``cat.jpg`` and
-``cat.png``, both written as PNG) keep their whole names: ``cat.jpg.png``, ``cat.png.png``.
+``cat.png``, both written as PNG) keep their whole names: ``cat.jpg.png``, ``cat.png.png``. With
+``concat``, a comparison strip (photo | mask | result) goes beside each result as
+``<stem>_compare.png``, checked like the result.
+
+This module and those it imports at the top load no torch: a refusal takes a fraction of a second.
 """
 
 import os
@@ -19,6 +23,8 @@ from .paths import writable_dir
 from .photos import (DEFAULT_MAX_PIXELS, PHOTO_SUFFIXES, SUFFIX_FORMATS, WRITABLE, output_format, read_mask,
                      read_photo, remove_leftovers, save_photo)
 from .removal import box_mask, leaves_pixels, remove_object
+
+INVERTED = 0.5  # a mask marking more of its photo than this is more likely inverted than meant
 
 
 class Refused(Exception):
@@ -49,6 +55,12 @@ class Job:
     mask: Path | None  # None with a box
     output: Path
     format: str  # Pillow's name of the output's format
+    compare: Path | None = None  # the comparison strip, with concat
+
+    @property
+    def outputs(self) -> list[Path]:
+        """The files the job writes, in the order it writes them."""
+        return [self.output] + ([self.compare] if self.compare else [])
 
 
 def find_inputs(image: Path, mask: Path | None) -> tuple[list[tuple[Path, Path | None]], list[Path]]:
@@ -107,6 +119,8 @@ def plan_jobs(image: Path, mask: Path | None, output: Path, settings: Settings, 
         ext = photo_path.suffix if out_format == photo_format else WRITABLE[out_format]
         jobs.append(Job(photo_path, mask_path, output if to_file else folder / f"{photo_path.stem}{ext}", out_format))
     _name_apart(jobs)
+    for job in jobs if settings.concat else []:
+        job.compare = job.output.with_name(f"{job.output.stem}_compare.png")
     problems += _overwrite_problems(jobs, [p for pair in pairs for p in pair if p] + unmatched, overwrite)
     if problems:
         raise Refused(problems)
@@ -129,6 +143,10 @@ def _check(photo_path: Path, mask_path: Path | None, settings: Settings) -> tupl
     elif not leaves_pixels(mask, settings.dilate):
         raise ValueError(f"after --dilate {settings.dilate} the mask covers the whole {width}x{height} image: no pixel "
                          "is left to fill the hole from; lower --dilate or mark less")
+    elif mask_path is not None and mask.mean() > INVERTED:
+        notes.append(f"its mask marks {mask.mean():.0%} of the photo for removal; white (>= 127) means remove, so if "
+                     "the object is black in the mask, the mask is inverted: invert it (Colors > Invert in an image "
+                     "editor) and run again")
     return photo.format, notes
 
 
@@ -142,7 +160,7 @@ def _output_problems(image, mask, output, *, folder, to_file) -> list[str]:
     existing = next(p for p in (folder, *folder.parents) if p.exists())
     if not existing.is_dir():
         return [f"--output {output}: {existing} is not a folder"]
-    inputs = [p for p in (image, mask) if p is not None and p.is_dir()]
+    inputs = [p if p.is_dir() else p.parent for p in (image, mask) if p is not None]  # a single photo's too
     if not to_file and folder.exists() and any(os.path.samefile(folder, p) for p in inputs):
         return [f"--output {output} is a folder of inputs: results there would be read as inputs on the next run; "
                 "give another folder"]
@@ -159,17 +177,17 @@ def _name_apart(jobs: list[Job]) -> None:
 
 def _overwrite_problems(jobs: list[Job], inputs: list[Path], overwrite: bool) -> list[str]:
     problems = []
-    targets = [j.output.resolve() for j in jobs]
-    names = Counter(targets)
+    targets = [(job, out, out.resolve()) for job in jobs for out in job.outputs]
+    names = Counter(target for _, _, target in targets)
     resolved = {p.resolve(): p for p in inputs}
     on_disk = {_file_id(p) for p in set(inputs) if p.exists()}  # what os.path.samefile compares
-    for job, target in zip(jobs, targets):
-        out = job.output
+    for job, out, target in targets:
+        what = "result" if out == job.output else "comparison strip"
         if names[target] > 1:
-            problems.append(f"{job.photo.name}: another photo would also be written as {out.name}; rename one")
+            problems.append(f"{job.photo.name}: another output would also be written as {out.name}; rename one")
         elif target in resolved or out.exists() and _file_id(out) in on_disk:
             source = resolved.get(target, out)
-            problems.append(f"{job.photo.name}: its result would overwrite the input {source}; choose another --output")
+            problems.append(f"{job.photo.name}: its {what} would overwrite the input {source}; choose another --output")
         elif out.exists() and (out.is_dir() or not overwrite):
             problems.append(f"{job.photo.name}: {out} exists" + ("" if out.is_dir() else
                             " (--overwrite replaces earlier results)"))
@@ -182,25 +200,37 @@ def _file_id(path: Path) -> tuple[int, int]:
     return stat.st_dev, stat.st_ino
 
 
+def missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet: what creating it makes."""
+    return [p for p in (folder, *folder.parents) if not p.exists()]
+
+
+def remove_empty(folders: list[Path]) -> None:
+    """Remove ``folders`` (innermost first) where they are empty: a failed run leaves none it made."""
+    for p in folders:
+        try:
+            p.rmdir()
+        except OSError:
+            pass
+
+
 def prepare_output(folder: Path) -> list[Path]:
     """Create ``folder`` if needed and prove a file can be written there, undoing what it made if
     not; then delete the temporary files a killed run left. Returns those it deleted."""
-    made = [p for p in (folder, *folder.parents) if not p.exists()]
+    made = missing_folders(folder)
     try:
         writable_dir(folder)
     except PermissionError as e:
-        for p in made:
-            try:
-                p.rmdir()
-            except OSError:
-                pass
+        remove_empty(made)
         cause = e.__cause__
         raise Refused([f"cannot write to {folder} ({cause.strerror or cause})"]) from cause
     return remove_leftovers(folder)
 
 
-def run_job(job: Job, remover, settings: Settings) -> list[str]:
-    """Remove the marked object from one photo and write the result; the fill's warnings."""
+def run_job(job: Job, remover, settings: Settings, written: list[Path] | None = None) -> list[str]:
+    """Remove the marked object from one photo and write the result, then its comparison strip if
+    the job has one; the fill's warnings. Each file is appended to ``written`` once it is written,
+    so that a failure can say exactly what was."""
     photo = read_photo(job.photo, alpha=settings.alpha, max_pixels=settings.max_pixels)
     height, width = photo.pixels.shape[:2]
     with warnings.catch_warnings():
@@ -212,10 +242,14 @@ def run_job(job: Job, remover, settings: Settings) -> list[str]:
         warnings.simplefilter("always", UserWarning)
         result = remove_object(photo.pixels, mask, remover, dilate=settings.dilate, margin=settings.margin,
                                feather=settings.feather, blend=settings.blend) if mask.any() else photo.pixels
-    alpha = photo.alpha
-    if settings.concat:
+    written = [] if written is None else written
+    save_photo(job.output, result, photo.alpha, fmt=job.format, options=photo.save_options)
+    written.append(job.output)
+    if job.compare:
         marks = np.repeat(mask[..., None] * np.uint8(255), 3, axis=2)
-        result = np.concatenate([photo.pixels, marks, result], axis=1)
-        alpha = None if alpha is None else np.concatenate([alpha, np.full_like(alpha, 255), alpha], axis=1)
-    save_photo(job.output, result, alpha, fmt=job.format, options=photo.save_options)
+        strip = np.concatenate([photo.pixels, marks, result], axis=1)
+        alpha = None if photo.alpha is None else np.concatenate([photo.alpha, np.full_like(photo.alpha, 255),
+                                                                 photo.alpha], axis=1)
+        save_photo(job.compare, strip, alpha, fmt="PNG", options=photo.save_options)
+        written.append(job.compare)
     return [str(w.message) for w in caught]

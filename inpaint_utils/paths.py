@@ -11,8 +11,6 @@ import os
 import typing
 from pathlib import Path
 
-import torch
-
 if typing.TYPE_CHECKING:
     from .params import Params
 
@@ -86,7 +84,10 @@ def atomic_write(path: Path, write, check_folder: bool = True) -> None:
 
 
 def atomic_save(obj, path: Path) -> None:
-    """torch.save ``obj`` to ``path`` atomically."""
+    """torch.save ``obj`` to ``path`` atomically. Torch loads here, not on import: the removal
+    command's checks use this module and refuse in a fraction of a second without it."""
+    import torch
+
     atomic_write(path, lambda f: torch.save(obj, f))
 
 

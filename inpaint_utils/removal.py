@@ -16,11 +16,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
-
-from .checkpoints import build_networks, ema_generator, load_checkpoint
-from .fills import CLASSICAL, generator_fill
-from .release import is_release_file, load_release
 
 METHODS = ("gan", "telea", "navier-stokes", "biharmonic", "harmonic")  # the classical ones: ids in CLASSICAL
 MODEL_SIZE = 64
@@ -28,6 +23,8 @@ LARGE_HOLE = 0.5  # a hole covering more of its crop than this is larger than an
 MAX_DILATE = 100  # OpenCV's elliptic dilation costs grow with its square: 7 s at 100 on 12 MP
 MAX_MARGIN = 10.0  # a crop 21 times its hole: beyond that, the crop is the whole photo anyway
 BATCH = 256  # model inputs per forward pass: bounds memory on a mask of thousands of parts
+BLENDS = ("paste", "poisson")  # how a fill meets the photo at the hole's edge
+DETAILS = ("none", "cra")  # "cra": the crop's own fine texture added to the fill (detail.py)
 
 
 def check_options(dilate: int = 5, margin: float = 1.0, feather: int = 0) -> None:
@@ -101,7 +98,14 @@ class Remover:
 def make_remover(method: str = "gan", checkpoint=None, device="cpu") -> Remover:
     """A Remover for ``method``; ``gan`` loads the shipped release model, or the generator of
     ``checkpoint``: a release file or any run's checkpoint (its EMA generator if it has one). A
-    file that is neither gives a one-line ValueError; a missing one, FileNotFoundError."""
+    file that is neither gives a one-line ValueError; a missing one, FileNotFoundError. Torch loads
+    here, not on import: the command's checks and refusals run without it, in a fraction of a second."""
+    import torch
+
+    from .checkpoints import build_networks, ema_generator, load_checkpoint
+    from .fills import CLASSICAL, generator_fill
+    from .release import is_release_file, load_release
+
     if method in METHODS[1:]:
         return Remover(method, CLASSICAL[method].fill, None, CLASSICAL[method].per_image)
     if method != "gan":
@@ -131,12 +135,16 @@ def make_remover(method: str = "gan", checkpoint=None, device="cpu") -> Remover:
 
 
 def remove_object(image: np.ndarray, mask: np.ndarray, remover: Remover, *, dilate: int = 5,
-                  margin: float = 1.0, feather: int = 0, blend: str = "paste") -> np.ndarray:
+                  margin: float = 1.0, feather: int = 0, blend: str = "paste", detail: str = "none") -> np.ndarray:
     """``image`` (H, W, 3 uint8) with the pixels of ``mask`` (H, W bool), dilated by ``dilate``
     pixels, filled. Each part's crop is the hole's bounding box widened by ``margin`` times its
     size on each side. ``feather`` blends the fill into the photo over that many pixels inside the
-    hole; ``blend="poisson"`` uses OpenCV's seamless cloning (GLCIC's post-processing) instead."""
+    hole; ``blend="poisson"`` uses OpenCV's seamless cloning (GLCIC's post-processing) instead.
+    ``detail="cra"`` then gives the fill the texture of its crop at full resolution (``detail``)."""
     check_options(dilate, margin, feather)
+    for name, value, valid in (("blend", blend, BLENDS), ("detail", detail, DETAILS)):
+        if value not in valid:
+            raise ValueError(f"{name}={value!r}: choose one of {', '.join(valid)}")
     if mask.shape != image.shape[:2]:
         raise ValueError(f"mask is {mask.shape[1]}x{mask.shape[0]}, image {image.shape[1]}x{image.shape[0]}")
     if not mask.any():
@@ -150,9 +158,18 @@ def remove_object(image: np.ndarray, mask: np.ndarray, remover: Remover, *, dila
     crops = [_crop(y, y + h, x, x + w, margin=margin, shape=image.shape[:2]) for x, y, w, h in stats[1:, :4]]
     for region, parts, filled in _fills(image, mask, crops, remover):
         top, bottom, left, right = region
-        for part in parts:
-            hole = labels[top:bottom, left:right] == part
-            fill = _poisson(filled, image[top:bottom, left:right], hole) if blend == "poisson" else filled
+        original = image[top:bottom, left:right]
+        holes = [labels[top:bottom, left:right] == part for part in parts]
+        fill = filled
+        if blend == "poisson":
+            fill = filled.copy()
+            for hole in holes:
+                fill[hole] = _poisson(filled, original, hole)[hole]
+        if detail == "cra":  # after the blend: it keeps the texture, which the blend would smooth at the seam
+            from .detail import residual_aggregation
+
+            fill = residual_aggregation(original, fill, mask[top:bottom, left:right])
+        for hole in holes:
             alpha = _feather(hole, feather)[..., None][hole]  # blended on the hole's pixels only
             patch = out[top:bottom, left:right]
             patch[hole] = np.rint(alpha * fill[hole] + (1 - alpha) * patch[hole]).astype(np.uint8)
@@ -190,9 +207,11 @@ def _fills(image, mask, crops, remover):
         for (top, bottom, left, right), _ in chunk:
             hole = mask[top:bottom, left:right]
             if hole.mean() > LARGE_HOLE:
-                warnings.warn(f"a hole covers {hole.mean():.0%} of its crop ({right - left}x{bottom - top}): more "
-                              f"than the {remover.size}x{remover.size} model saw in training, expect a poor fill; "
-                              "a larger --margin gives it more context", stacklevel=3)
+                whole = hole.shape == mask.shape  # no --margin widens a crop that is the whole photo
+                warnings.warn(f"a hole covers {hole.mean():.0%} of {'the photo' if whole else 'its crop'} ({right - left}x"
+                              f"{bottom - top}): more than the {remover.size}x{remover.size} model saw in training, "
+                              "expect a poor fill; " + ("white means remove: is the mask inverted?" if whole else
+                                                        "a larger --margin gives it more context"), stacklevel=3)
             smalls.append(_resize(image[top:bottom, left:right], remover.size, cv2.INTER_AREA))
             holes.append(_resize(hole.astype(np.float32), remover.size, cv2.INTER_AREA) > 0)
         for ((top, bottom, left, right), parts), fill in zip(chunk, _run(remover, np.stack(smalls), np.stack(holes))):
@@ -228,12 +247,14 @@ def _resize(a: np.ndarray, size: int, interpolation) -> np.ndarray:
     return a if a.shape[:2] == (size, size) else cv2.resize(a, (size, size), interpolation=interpolation)
 
 
-@torch.no_grad()
 def _run(remover: Remover, images: np.ndarray, holes: np.ndarray) -> np.ndarray:
     """Fill (N, H, W, 3) uint8 ``images`` (or one (H, W, 3)) at ``holes``: float RGB 0-255."""
+    import torch
+
     truth = torch.tensor(images.reshape(-1, *images.shape[-3:])).permute(0, 3, 1, 2).float() / 255
     mask = torch.tensor(holes.reshape(-1, 1, *holes.shape[-2:]).astype(np.float32))
-    out = remover.fill((1 - mask) * truth, mask).float().cpu().clamp(0, 1)
+    with torch.no_grad():
+        out = remover.fill((1 - mask) * truth, mask).float().cpu().clamp(0, 1)
     return out.permute(0, 2, 3, 1).numpy() * 255
 
 

@@ -9,13 +9,15 @@ an alpha channel (palette transparency too); 16-bit and float masks are scaled f
 mode, a mask pairs with the image of the same name (``cat.png`` or ``cat_mask.png`` for
 ``cat.jpg``); a single mask file serves every image; hidden files (``._cat.jpg``) are ignored.
 
-Nothing is written until every photo, mask and setting has been checked. Outputs go to
-``<output>/<name>.<ext>``: PNG, TIFF, BMP and WebP photos keep their format, JPEG and GIF ones
-become PNG (--format), so no pixel outside the mask changes; ICC profile and EXIF are kept.
-Photos that would share an output name keep their whole names (``cat.jpg.png``, ``cat.png.png``).
-An input is never replaced, and the photos' or masks' folder is no --output; an existing result
-is replaced only with --overwrite. An --output ending in .png, .jpg, .tif, .webp or .bmp names
-the result of a single photo.
+Nothing is written until every photo, mask and setting has been checked, and torch loads only
+then, so a refusal comes at once. Outputs go to ``<output>/<name>.<ext>``: PNG, TIFF, BMP and WebP
+photos keep their format, JPEG and GIF ones become PNG (--format), so no pixel outside the mask
+changes; ICC profile and EXIF are kept. Photos that would share an output name keep their whole
+names (``cat.jpg.png``, ``cat.png.png``). --concat also writes ``<name>_compare.png`` beside each
+result: the photo, its mask and the result side by side. An input is never replaced, and the
+photos' or masks' folder (a single photo's too) is no --output; an existing result is replaced
+only with --overwrite. An --output ending in .png, .jpg, .tif, .webp or .bmp names the result of
+a single photo.
 """
 
 import argparse
@@ -25,8 +27,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .batch import Refused, Settings, plan_jobs, prepare_output, run_job
-from .params import resolve_device
+from .batch import Refused, Settings, missing_folders, plan_jobs, prepare_output, remove_empty, run_job
 from .photos import DEFAULT_MAX_PIXELS
 from .removal import MAX_DILATE, METHODS, check_options, make_remover
 
@@ -85,7 +86,9 @@ def parse_args(argv=None):
                        help="blend the fill in over this many pixels inside the hole, at most --dilate")
     blend.add_argument("--blend", choices=("paste", "poisson"), default="paste",
                        help="paste the fill (default) or blend it with Poisson editing (cv2.seamlessClone)")
-    parser.add_argument("--concat", action="store_true", help="write the photo, its mask and the result side by side")
+    parser.add_argument("--concat", action="store_true",
+                        help="also write <name>_compare.png beside each result: the photo, its mask and the result "
+                             "side by side")
     parser.add_argument("--max-pixels", type=positive, default=DEFAULT_MAX_PIXELS,
                         help="refuse larger photos, a guard against decompression bombs "
                              f"(default {DEFAULT_MAX_PIXELS:,})")
@@ -106,11 +109,8 @@ def main(argv=None) -> int:
         return fail("nothing was written:\n  " + "\n  ".join(e.problems))
     for note in notes:
         print(note if note.startswith("skipped") else f"note: {note}", file=sys.stderr)
-    try:
-        remover = make_remover(args.method, args.checkpoint, resolve_device(args.device))
-    except (OSError, ValueError) as e:
-        return fail(f"{'--checkpoint' if args.checkpoint else 'the default model'}: {e}; nothing was written")
     folder = jobs[0].output.parent
+    made = missing_folders(folder)
     try:
         leftovers = prepare_output(folder)
     except Refused as e:
@@ -118,19 +118,28 @@ def main(argv=None) -> int:
     if leftovers:
         print(f"note: deleted {len(leftovers)} temporary file(s) left in {folder} by an interrupted run",
               file=sys.stderr)
-    done = []
-    for job in tqdm(jobs, desc="removing", unit="photo"):
+    from .params import resolve_device  # torch, from here on: every check has passed
+
+    try:
+        remover = make_remover(args.method, args.checkpoint, resolve_device(args.device))
+    except (OSError, ValueError) as e:
+        remove_empty(made)
+        return fail(f"{'--checkpoint' if args.checkpoint else 'the default model'}: {e}; nothing was written")
+    written = []
+    for index, job in enumerate(tqdm(jobs, desc="removing", unit="photo")):
         try:
-            for warning in run_job(job, remover, settings):
+            for warning in run_job(job, remover, settings, written):
                 tqdm.write(f"{job.photo.name}: warning: {warning}", file=sys.stderr)
         except (OSError, ValueError, MemoryError) as e:
+            remove_empty(made)
             reason = getattr(e, "strerror", None) or str(e) or type(e).__name__
-            written = ", ".join(j.output.name for j in done) or "nothing"
-            return fail(f"{job.output} could not be written ({reason}); written: {written}; not written: "
-                        f"{', '.join(j.output.name for j in jobs[len(done):])}", code=1)
-        done.append(job)
+            left = [path for j in jobs[index:] for path in j.outputs if path not in written]
+            return fail(f"{left[0]} could not be written ({reason}); written: "
+                        f"{', '.join(p.name for p in written) or 'nothing'}; not written: "
+                        f"{', '.join(p.name for p in left)}", code=1)
     where = args.output if jobs[0].output == args.output else folder
-    print(f"{len(jobs)} photo(s) written to {where} with {remover.name}")
+    strips = " and their comparison strips (*_compare.png)" if args.concat else ""
+    print(f"{len(jobs)} photo(s){strips} written to {where} with {remover.name}")
     return 0
 
 

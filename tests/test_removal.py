@@ -162,7 +162,11 @@ def test_command_one_mask_for_many_images_box_and_concat(tmp_path):
     assert sorted(p.name for p in (tmp_path / "one").iterdir()) == ["a.png", "b.png"]
     assert remove_main(["--image", str(photos / "a.jpg"), "--box", "5,5,20,20", "--output", str(tmp_path / "box"),
                         "--method", "navier-stokes", "--concat"]) == 0
-    assert Image.open(tmp_path / "box" / "a.png").size == (150, 40)
+    result = np.asarray(Image.open(tmp_path / "box" / "a.png"))
+    strip = np.asarray(Image.open(tmp_path / "box" / "a_compare.png"))  # the photo | its mask | the result
+    assert result.shape == (40, 50, 3) and strip.shape == (40, 150, 3)
+    assert np.array_equal(strip[:, 100:], result) and np.array_equal(strip[:, :50], iu.read_image(photos / "a.jpg"))
+    assert np.array_equal(strip[:, 50:100, 0] > 0, iu.box_mask((5, 5, 20, 20), (50, 40)))
 
 
 @pytest.mark.parametrize("case, message", [

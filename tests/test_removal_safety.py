@@ -8,6 +8,8 @@ import io
 import pickle
 import re
 import struct
+import subprocess
+import sys
 import warnings
 import weakref
 import zlib
@@ -98,6 +100,20 @@ def test_output_folder_that_is_the_mask_folder_or_links_to_it_is_refused(tmp_pat
         code, _, err = run(capsys, "--image", photos, "--mask", masks, "--output", output, "--method", "telea")
         assert code == 2 and "is a folder of inputs" in err
     assert listing(tmp_path) == before
+
+
+@pytest.mark.parametrize("folder", ["photos", "masks"])
+def test_a_single_photos_folder_or_its_masks_is_no_output_folder(tmp_path, capsys, folder):
+    photos, masks = tmp_path / "photos", tmp_path / "masks"
+    photos.mkdir(), masks.mkdir()
+    cat, mask = save(photos / "cat.jpg", photo(), quality=95), save(masks / "cat_mask.png", hole())
+    before = listing(tmp_path)
+    code, _, err = run(capsys, "--image", cat, "--mask", mask, "--output", tmp_path / folder, "--method", "telea")
+    assert code == 2 and f"--output {tmp_path / folder} is a folder of inputs" in err  # cat.png: no input's name
+    assert listing(tmp_path) == before
+    named = tmp_path / folder / "cat_clean.png"  # a file named beside them is the user's own choice
+    assert run(capsys, "--image", cat, "--mask", mask, "--output", named, "--method", "telea")[0] == 0
+    assert named.is_file()
 
 
 def test_an_output_that_resolves_to_an_input_is_refused_even_with_overwrite(tmp_path, capsys):
@@ -220,6 +236,48 @@ def test_an_output_that_cannot_be_a_folder_gives_one_line(same, tmp_path, capsys
     assert listing(tmp_path) == before
 
 
+def test_a_comparison_strip_is_checked_like_a_result(tmp_path, capsys):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    save(photos / "a.png", photo(seed=1))
+    save(photos / "a_compare.png", photo(seed=2))
+    mask = save(tmp_path / "mask.png", hole())
+    before = listing(tmp_path)
+    code, _, err = run(capsys, "--image", photos, "--mask", mask, "--output", tmp_path / "out", "--method", "telea",
+                       "--concat")
+    assert code == 2 and "a.png: another output would also be written as a_compare.png" in err
+    strip_is_mask = save(tmp_path / "result_compare.png", hole())
+    code, _, err = run(capsys, "--image", photos / "a.png", "--mask", strip_is_mask, "--output",
+                       tmp_path / "result.png", "--method", "telea", "--concat", "--overwrite")
+    assert code == 2 and f"its comparison strip would overwrite the input {strip_is_mask}" in err
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "a_compare.png").write_text("mine")
+    before = listing(tmp_path)
+    args = ["--image", photos / "a.png", "--mask", mask, "--output", tmp_path / "out", "--method", "telea"]
+    code, _, err = run(capsys, *args, "--concat")
+    assert code == 2 and "a_compare.png exists (--overwrite replaces earlier results)" in err
+    assert listing(tmp_path) == before
+    assert run(capsys, *args)[0] == 0 and (tmp_path / "out" / "a_compare.png").read_text() == "mine"
+    assert run(capsys, *args, "--concat", "--overwrite")[0] == 0
+    assert opened(tmp_path / "out" / "a_compare.png").size == (150, 40)
+
+
+def test_a_strip_that_cannot_be_written_is_named_after_its_result(same, tmp_path, capsys, monkeypatch):
+    real = batch.save_photo
+
+    def strips_fill_the_disk(path, *args, **kwargs):
+        if path.name.endswith("_compare.png"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "save_photo", strips_fill_the_disk)
+    code, _, err = run(capsys, "--image", same, "--mask", same, "--output", tmp_path / "out", "--method", "telea",
+                       "--concat")
+    assert code == 1 and err.strip().endswith("cat_compare.png could not be written (No space left on device); "
+                                             "written: cat.png; not written: cat_compare.png, dog.png, dog_compare.png")
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["cat.png"]
+
+
 def test_a_full_disk_ends_with_one_line_listing_what_was_written(same, tmp_path, capsys, monkeypatch):
     real = batch.save_photo
 
@@ -276,6 +334,36 @@ def test_a_checkpoint_that_is_not_one_gives_one_line_naming_the_flag(tmp_path, c
 
 
 # Accepted, but silently wrong
+
+def inverted(height=200, width=300):
+    """A mask drawn the wrong way round: white everywhere but the object, 87% of the photo."""
+    mask = np.full((height, width), 255, np.uint8)
+    mask[60:140, 100:200] = 0
+    return mask
+
+
+def test_an_inverted_mask_is_named_once_per_photo_before_the_fill(tmp_path, capsys):
+    cat, mask = save(tmp_path / "cat.png", photo(200, 300)), save(tmp_path / "mask.png", inverted())
+    code, _, err = run(capsys, "--image", cat, "--mask", mask, "--output", tmp_path / "out", "--method", "telea")
+    assert code == 0 and err.count("inverted") == 1
+    assert "note: cat.png: its mask marks 87% of the photo for removal" in err and "invert it (Colors > Invert" in err
+    code, _, err = run(capsys, "--image", cat, "--box", "0,0,290,190", "--output", tmp_path / "box",
+                       "--method", "telea")
+    assert code == 0 and "inverted" not in err  # a box that large is meant
+
+
+def test_a_large_hole_gets_margin_advice_only_where_a_margin_helps():
+    spy = Remover("spy", lambda masked, mask: masked, 64)
+    with pytest.warns(UserWarning) as caught:
+        iu.remove_object(photo(200, 300), inverted() > 0, spy, dilate=0)
+    assert [str(w.message) for w in caught] == [
+        "a hole covers 87% of the photo (300x200): more than the 64x64 model saw in training, expect a poor fill; "
+        "white means remove: is the mask inverted?"]
+    square = np.zeros((200, 300), bool)
+    square[60:140, 100:180] = True
+    with pytest.warns(UserWarning, match=r"covers 69% of its crop \(96x96\).* a larger --margin gives it more context"):
+        iu.remove_object(photo(200, 300), square, spy, dilate=0, margin=0.1)
+
 
 def test_a_palette_mask_with_a_transparent_background_marks_its_strokes(tmp_path):
     marks = Image.new("P", (50, 40))
@@ -408,6 +496,23 @@ def test_the_model_sees_all_specks_of_a_photo_in_few_windows_and_one_pass():
     out = iu.remove_object(image, specks, Remover("spy", fill, 64), dilate=0)
     assert parts > 600 and len(calls) == 1 and calls[0] < 40  # 5x4 windows would tile the photo exactly
     assert np.array_equal(out[~specks], image[~specks]) and not np.array_equal(out[specks], image[specks])
+
+
+@pytest.mark.parametrize("case", ["--help", "no photo", "mask of the wrong size", "unwritable output"])
+def test_help_and_refusals_load_no_torch(tmp_path, case):
+    cat, small = save(tmp_path / "cat.png", photo()), save(tmp_path / "small.png", np.zeros((10, 10), np.uint8))
+    args, message = {
+        "--help": (["--help"], "--concat"),
+        "no photo": (["--image", tmp_path / "no.jpg", "--box", "1,1,9,9", "--output", tmp_path / "out"], "no image"),
+        "mask of the wrong size": (["--image", cat, "--mask", small, "--output", tmp_path / "out"], "is 10x10 but"),
+        "unwritable output": (["--image", cat, "--box", "1,1,9,9", "--output", "/proc/x"], "cannot write to /proc/x"),
+    }[case]
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "inpaint_utils.remove", *map(str, args)],
+                          cwd=iu.ROOT, capture_output=True, text=True, timeout=120)
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert done.returncode == (0 if case == "--help" else 2) and message in done.stdout + done.stderr
+    assert "inpaint_utils.batch" in imported and "cv2" in imported  # the listing is complete
+    assert not {name for name in imported if name.split(".")[0] in ("torch", "torchvision")}
 
 
 def test_folder_mode_holds_one_photo_at_a_time(same, tmp_path, capsys, monkeypatch):
