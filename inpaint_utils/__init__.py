@@ -28,42 +28,66 @@ flow one way, from the bottom of this list to the top:
 - ``models``       the seed's Generator and Discriminator, GLCIC's context discriminator
 - ``data``         the cat data sets, the seed's split, the uint8 image cache
 - ``params``       parameters and profiles
+- ``kernels``      one family of CPU kernels for the report, the same on every x86 CPU
 - ``masks``        the seed's centre mask, random boxes and strokes, mask checks
 - ``paths``        the repository, output folders, atomic writes
 
 Where this code departs from the seed notebook, the docstring says what the seed did and why.
-This file holds no logic.
+This file holds no logic, only a table of names: ``iu.<name>`` imports its module on first use
+(PEP 562), so that ``python -m inpaint_utils.remove`` parses, checks and refuses without loading torch.
 """
 
-from .checkpoints import load_checkpoint, read_checkpoint
-from .comparison import compare, results
-from .ablation import (ABLATION, ablation_params, ablation_plan, ablation_table, describe_ablation,
-                       test_masks, train_ablation)
-from .data import (CatDataset, SplitImages, heldout_images, load_cats, load_images, open_image,
-                   sample_data_path, seed_transform, split_summary, to_rgb, to_uint8)
-from .describe import describe_realism, describe_winners, difference_between, paired_difference
-from .evaluation import (SEED_REPORTED, UNTRAINED, compare_methods, evaluate, evaluate_run, load_per_image,
-                         load_results, perceptual_metrics, results_table, save_table, seed_comparison,
-                         untrained_generator)
-from .figures import (plot_comparison_grid, plot_fill_grid, plot_image_sizes, plot_inpainted_vs_truth, plot_masks, plot_removal,
-                      plot_losses, plot_mask, plot_progress, plot_psnr_distribution,
-                      plot_training_pairs, save_figure)
-from .fills import BASELINES, CLASSICAL, generator_fill, inpaint
-from .losses import CRITERIA, AdversarialLoss, GeneratorLoss, reconstruction_loss
-from .masks import MASK_KINDS, center_mask, check_mask, mask_batch
-from .metrics import (FID, LPIPS, METRICS, PERCEPTUAL_MODES, PSNR_CAP, Metric, PixelMetrics,
-                      image_metrics, perceptual_metric_set, perceptual_weights)
-from .realism import C2ST, REALISM_COLUMNS, Sharpness, gradient_magnitude, realism_metric_set
-from .models import ContextDiscriminator, Discriminator, Generator, count_parameters, hole_crops, layer_table
-from .params import (HUB_ID, PARAM_NAMES, Params, notebook_params, parse_overrides, profile_names,
-                     resolve_device, resolve_params, seed_everything)
-from .photos import DEFAULT_MAX_PIXELS, Photo, PhotoError, read_image, read_mask, read_photo, save_photo
-from .release import ReleaseModel, check_release, export_release, load_release, train_release
-from .removal import box_mask, check_options, make_remover, remove_object
-from .batch import Refused, Settings, find_inputs, plan_jobs, prepare_output, run_job
-from .paths import (NOTEBOOKS_DIR, ROOT, atomic_write, atomic_write_text, checkpoints_dir, display_path,
-                    figures_dir, output_root, reports_dir, writable_dir)
-from .show import note, show_table
-from .stats import paired_bootstrap
-from .training import (RUNS, RunResult, SeedRun, build_models, load_trained,
-                       make_step, train_gan, train_run, train_runs, training_summary)
+import importlib
+import pkgutil
+
+_EXPORTS = {  # module: the names the notebooks use as iu.<name>
+    "checkpoints": "load_checkpoint read_checkpoint",
+    "comparison": "compare results",
+    "ablation": "ABLATION ablation_params ablation_plan ablation_table describe_ablation test_masks train_ablation",
+    "data": "CatDataset SplitImages heldout_images load_cats load_images open_image sample_data_path seed_transform "
+            "split_summary to_rgb to_uint8",
+    "describe": "describe_realism describe_winners difference_between paired_difference",
+    "evaluation": "SEED_REPORTED UNTRAINED compare_methods evaluate evaluate_run load_per_image load_results "
+                  "perceptual_metrics results_table save_table seed_comparison untrained_generator",
+    "figures": "plot_comparison_grid plot_fill_grid plot_image_sizes plot_inpainted_vs_truth plot_masks plot_removal "
+               "plot_losses plot_mask plot_progress plot_psnr_distribution plot_training_pairs save_figure",
+    "fills": "BASELINES CLASSICAL generator_fill inpaint",
+    "losses": "CRITERIA AdversarialLoss GeneratorLoss reconstruction_loss",
+    "masks": "MASK_KINDS center_mask check_mask mask_batch",
+    "metrics": "FID LPIPS METRICS PERCEPTUAL_MODES PSNR_CAP Metric PixelMetrics image_metrics perceptual_metric_set "
+               "perceptual_weights",
+    "realism": "C2ST REALISM_COLUMNS Sharpness gradient_magnitude realism_metric_set",
+    "models": "ContextDiscriminator Discriminator Generator count_parameters hole_crops layer_table",
+    "kernels": "PINNED_CPU_KERNELS pin_cpu_kernels",
+    "params": "HUB_ID PARAM_NAMES Params notebook_params parse_overrides profile_names resolve_device resolve_params "
+              "seed_everything",
+    "photos": "DEFAULT_MAX_PIXELS Photo PhotoError read_image read_mask read_photo save_photo",
+    "corpus": "build_corpus corpus_photos",
+    "release": "ReleaseModel check_release export_release load_release train_release",
+    "removal": "box_mask check_options make_remover remove_object",
+    "batch": "Refused Settings find_inputs plan_jobs prepare_output run_job",
+    "paths": "NOTEBOOKS_DIR ROOT atomic_write atomic_write_text checkpoints_dir display_path figures_dir output_root "
+             "reports_dir writable_dir",
+    "show": "note show_table",
+    "stats": "paired_bootstrap",
+    "training": "RUNS RunResult SeedRun build_models load_trained make_step train_gan train_run train_runs "
+                "training_summary",
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names.split()}
+_SUBMODULES = {info.name for info in pkgutil.iter_modules(__path__)}
+__all__ = list(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    if name in _MODULE_OF:
+        value = getattr(importlib.import_module(f".{_MODULE_OF[name]}", __name__), name)
+    elif name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # found once
+    return value
+
+
+def __dir__():
+    return sorted({*globals(), *__all__, *_SUBMODULES})
