@@ -2,13 +2,14 @@
 # make test     set up .venv (first time) and run every test, notebooks and the browser check included
 # make lab      set up .venv (first time) and open the notebooks in JupyterLab
 # make nbval    run each notebook alone under nbval on the smoke profile, each in a fresh temporary folder
+# make corpus   fetch, unpack and verify the photo corpus (apt-get download, dpkg-deb -x; ARGS=--debs DIR offline)
 # make lock     re-resolve requirements.lock from the ranges in requirements*.txt (needs uv)
 PYTHON ?= python3
 PROFILE ?= sample
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup report test lab nbval benchmark lock
+.PHONY: setup report test lab nbval benchmark corpus lock
 
 setup: $(VENV)/.installed
 
@@ -36,6 +37,9 @@ nbval: setup
 
 benchmark: setup
 	$(PY) benchmarks/speed.py $(ARGS)
+
+corpus: setup
+	$(PY) -m inpaint_utils.corpus $(ARGS)
 
 lock: setup
 	$(PY) -m uv pip compile requirements-dev.txt --python-version 3.11 \
