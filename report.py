@@ -53,6 +53,7 @@ def run_notebooks(parameters: dict, out_dir: Path) -> list[Path]:
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     # Progress bars would fill the report; each epoch still prints a line, logged here as it runs.
     os.environ.setdefault("TQDM_DISABLE", "1")
+    iu.pin_cpu_kernels()  # the same numbers on AVX-512 and AVX2 CPUs (inpaint_utils/kernels.py)
     executed = []
     for notebook in sorted(iu.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")):
         target = out_dir / notebook.name
@@ -66,6 +67,12 @@ def run_notebooks(parameters: dict, out_dir: Path) -> list[Path]:
                              f"The executed notebook, with the traceback, is {target}") from None
         executed.append(target)
     return executed
+
+
+def notebook_cpu_capability() -> str:
+    """The CPU capability torch picks in a process started as the notebooks' kernels are."""
+    probe = "import torch; print(torch.backends.cpu.get_cpu_capability())"
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip()
 
 
 def make_manifest(params: iu.Params, executed: list[Path], started: float) -> dict:
@@ -90,6 +97,9 @@ def make_manifest(params: iu.Params, executed: list[Path], started: float) -> di
         "git_dirty": bool(git("status", "--porcelain")),
         "device": torch.cuda.get_device_name(device) if device.type == "cuda" else f"{device.type}: {platform.processor() or platform.machine()}",
         "cpu_threads": torch.get_num_threads(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),  # this machine's own
+        "cpu_kernels": iu.PINNED_CPU_KERNELS,  # what the notebooks' kernels were started with
+        "notebook_cpu_capability": notebook_cpu_capability(),
         "python": platform.python_version(),
         "packages": {name: version(name) for name in PACKAGES},
         "started": datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="seconds"),

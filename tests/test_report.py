@@ -53,6 +53,10 @@ def test_report_end_to_end_on_the_smoke_profile(smoke_report):
         assert f"\n{method}," in ablation
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["params"]["PROFILE"] == "smoke" and manifest["packages"]["torch"]
+    assert manifest["cpu_kernels"] == iu.PINNED_CPU_KERNELS and manifest["notebook_cpu_capability"] == "AVX2"
+    for noise in ("URLError", "Name or service", "Errno"):  # a skipped metric is one plain sentence
+        assert noise not in html, noise
+    assert "Table 2.1. The generator's layers" in html and "Table 2.2. The discriminator's layers" in html
     assert sorted(manifest["notebook_seconds"]) == sorted(p.name for p in iu.NOTEBOOKS_DIR.glob("0*.ipynb"))
 
 
