@@ -10,6 +10,8 @@ images come close to natural photos for training restoration networks. Everythin
 one seeded ``torch.Generator`` on the training device, so a run is reproducible and resumable.
 """
 
+import math
+
 import torch
 from torchvision.ops import roi_align
 
@@ -64,3 +66,76 @@ def dead_leaves(n: int, size: int, generator: torch.Generator, device=None, *, d
     top = torch.where(covered, order, 0).amax(dim=1)  # the last disc dropped on each pixel; 0: none
     image = torch.gather(colour, 1, top.long().view(n, -1, 1).expand(-1, -1, 3))
     return image.view(n, size, size, 3).permute(0, 3, 1, 2)
+
+
+class PhotoCrops:
+    """``stream(n) -> float (n, 3, S, S)`` in [0, 1]: multi-scale crops of full-resolution photos.
+
+    Each crop spans a random side between S photo pixels (native texture) and the photo's
+    shorter side (the whole scene), log-uniformly, so a 64 px input sees every scale a removal
+    crop can have; its aspect varies by up to 25% (a mild geometric jitter), it is mirrored half
+    the time, and its brightness, contrast and saturation vary by up to 10% (LaMa's augmentations,
+    smaller). Large downscales read an area-filtered pyramid level, so they do not alias. With few
+    photos this is what gives variety: a 2,560 x 1,600 photo holds tens of thousands of distinct
+    crops. ``photos`` are uint8 (3, H, W) tensors of any sizes; draws come from ``generator``.
+    """
+
+    def __init__(self, photos: list[torch.Tensor], image_size: int, synthetic: float, generator: torch.Generator):
+        self.size, self.synthetic, self.generator = image_size, synthetic, generator
+        device = generator.device
+        self.pyramids = [_pyramid(p.to(device), image_size) for p in photos]
+        if not self.pyramids:
+            raise ValueError("no photos to crop from")
+
+    def __call__(self, n: int) -> torch.Tensor:
+        g, device = self.generator, self.generator.device
+
+        def uniform(low, high, count=n):
+            return low + (high - low) * torch.rand(count, generator=g, device=device)
+
+        pick = torch.randint(len(self.pyramids), (n,), generator=g, device=device).tolist()
+        span, aspect, x, y = uniform(0, 1), uniform(-0.11, 0.11).exp(), uniform(0, 1), uniform(0, 1)
+        jitter = uniform(0.9, 1.1, 3 * n).view(n, 3)
+        mirror = (torch.rand(n, generator=g, device=device) < 0.5).tolist()
+        crops = []
+        for i, which in enumerate(pick):
+            levels = self.pyramids[which]
+            height, width = levels[0].shape[-2:]
+            side = self.size * (min(height, width) / self.size) ** float(span[i])  # in full-resolution pixels
+            h, w = min(side * float(aspect[i]), height), min(side / float(aspect[i]), width)
+            level = min(max(int(math.log2(min(h, w) / self.size)), 0), len(levels) - 1)
+            source, scale = levels[level], 2.0 ** -level
+            top, left = float(y[i]) * (height - h) * scale, float(x[i]) * (width - w) * scale
+            bottom, right = top + h * scale, left + w * scale
+            # only the region (and a pixel around it) becomes float: not the whole photo per crop
+            r0, c0 = max(int(top) - 1, 0), max(int(left) - 1, 0)
+            region = source[:, r0:int(bottom) + 2, c0:int(right) + 2][None].float() / 255
+            box = torch.tensor([[0, left - c0, top - r0, right - c0, bottom - r0]], device=device)
+            crop = roi_align(region, box, self.size, sampling_ratio=2, aligned=True)[0]
+            crops.append(crop.flip(-1) if mirror[i] else crop)
+        crops = torch.stack(crops)
+        crops = _jitter_colour(crops, *jitter.T)
+        fake = (torch.rand(n, generator=g, device=device) < self.synthetic).nonzero()[:, 0]
+        if len(fake):
+            crops[fake] = dead_leaves(len(fake), self.size, g, device)
+        return crops.clamp_(0, 1)
+
+
+def _pyramid(photo: torch.Tensor, size: int) -> list[torch.Tensor]:
+    """``photo`` (uint8 3 x H x W) and its 2x area-downscaled copies, down to about 2x ``size``."""
+    levels = [photo]
+    while min(levels[-1].shape[-2:]) >= 4 * size:
+        smaller = torch.nn.functional.avg_pool2d(levels[-1][None].float(), 2)[0]
+        levels.append(smaller.round().to(torch.uint8))
+    return levels
+
+
+def _jitter_colour(images: torch.Tensor, brightness, contrast, saturation) -> torch.Tensor:
+    """Per-image brightness, contrast and saturation factors (torchvision's definitions, batched)."""
+    from torchvision.transforms.v2.functional import rgb_to_grayscale
+
+    images = images * brightness[:, None, None, None]
+    mean = rgb_to_grayscale(images).mean(dim=(1, 2, 3), keepdim=True)
+    images = mean + (images - mean) * contrast[:, None, None, None]
+    grey = rgb_to_grayscale(images)
+    return grey + (images - grey) * saturation[:, None, None, None]

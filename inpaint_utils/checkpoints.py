@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .models import ContextDiscriminator, Discriminator, Generator
+from .models import Generator, make_discriminator
 from .params import TRAINING_IDENTITY, Params
 
 CHECKPOINT_FORMAT = 1
@@ -81,7 +81,7 @@ def read_checkpoint(path: Path, run: str, params: Params) -> dict | None:
 def build_networks(state: dict, path) -> tuple[Generator, nn.Module]:
     """The checkpoint's G and D, of its architecture, with its weights loaded, in eval mode."""
     saved = state["params"]
-    d = ContextDiscriminator(saved.get("local_size", 32)) if saved.get("local_d") else Discriminator()
+    d = make_discriminator(saved.get("d_arch", "seed"), saved.get("local_d", False), saved.get("local_size", 32))
     return (load_weights(Generator(), state["generator"], path, "generator").eval(),
             load_weights(d, state["discriminator"], path, "discriminator").eval())
 

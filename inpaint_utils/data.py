@@ -312,3 +312,26 @@ def heldout_images(per_photo: int = 10, image_size: int = 64, seed: int = 0) -> 
             crop = Image.fromarray(np.ascontiguousarray(photo[y:y + side, x:x + side]))
             crops.append(to_uint8(transform(to_rgb(crop))))
     return torch.stack(crops)
+
+
+CORPUS_SCALES = (1, 4, 16)  # crop sides of 64, 256 and 1,024 photo pixels: texture, objects, scenes
+
+
+def heldout_corpus_images(per_scale: int = 4, image_size: int = 64, seed: int = 0) -> torch.Tensor:
+    """uint8 (N, 3, S, S) crops of the photo corpus's held-out photos (``python -m inpaint_utils.corpus``),
+    never trained on: ``per_scale`` random crops at each of CORPUS_SCALES x S photo pixels, shrunk
+    to S with an area filter, as removal shrinks its crops. FileNotFoundError without the corpus."""
+    from .corpus import corpus_photos
+    from .photos import read_image
+
+    rng, crops = np.random.default_rng(seed), []
+    for path in corpus_photos("heldout"):
+        photo = read_image(path)
+        h, w = photo.shape[:2]
+        for scale in CORPUS_SCALES:
+            side = min(scale * image_size, h, w)
+            for _ in range(per_scale):
+                y, x = rng.integers(0, h - side + 1), rng.integers(0, w - side + 1)
+                crop = Image.fromarray(np.ascontiguousarray(photo[y:y + side, x:x + side]))
+                crops.append(torch.from_numpy(np.array(crop.resize((image_size, image_size), Image.BOX))).permute(2, 0, 1))
+    return torch.stack(crops)

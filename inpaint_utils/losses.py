@@ -80,6 +80,52 @@ def reconstruction_loss(generated, truth, mask, *, kind: str = "l1", known_weigh
     return per_image.mean()
 
 
+class HingeLoss:
+    """SN-PatchGAN's losses (DeepFill v2), on a patch discriminator's logits: D pushes photos'
+    patches above +1 and composites' below -1; G raises its composites' logits. With LaMa's
+    feature matching: the L1 distance between D's activations on the composite and on the photo,
+    which gives G a dense signal where the logits alone are sparse."""
+
+    @staticmethod
+    def discriminator(d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
+        return torch.relu(1 - d_real.float()).mean() + torch.relu(1 + d_fake.float()).mean()
+
+    @staticmethod
+    def generator(d_fake: torch.Tensor) -> torch.Tensor:
+        return -d_fake.float().mean()
+
+    @staticmethod
+    def feature_matching(fake: list[torch.Tensor], real: list[torch.Tensor]) -> torch.Tensor:
+        return sum((f.float() - r.detach().float()).abs().mean() for f, r in zip(fake, real)) / len(fake)
+
+
+def diff_augment(images: torch.Tensor, mask: torch.Tensor, generator: torch.Generator | None = None):
+    """DiffAugment (Zhao et al., NeurIPS 2020) for D's inputs: random brightness, saturation and
+    contrast, and a translation of up to 1/8 of the side (zero-filled), the same shift for the
+    image and its mask; differentiable, so G learns through it. It keeps a discriminator trained
+    on a few photos from memorising them."""
+    n, device = len(images), images.device
+
+    def uniform(low, high, *shape):
+        return low + (high - low) * torch.rand(n, *shape, generator=generator, device=device)
+
+    x = images + uniform(-0.5, 0.5, 1, 1, 1)
+    mean = x.mean(dim=1, keepdim=True)
+    x = (x - mean) * uniform(0, 2, 1, 1, 1) + mean
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    x = (x - mean) * uniform(0.5, 1.5, 1, 1, 1) + mean
+    size = images.shape[-1]
+    shift = (uniform(-1, 1, 2) * (size // 8)).round().long()
+    both = torch.cat((x, mask.expand(n, 1, *images.shape[-2:]).to(x.dtype)), dim=1)
+    padded = nn.functional.pad(both, [size // 8] * 4)
+    index = torch.arange(size, device=device)
+    rows = (index[None, :] + size // 8 - shift[:, :1]).clamp(0, padded.shape[-2] - 1)
+    cols = (index[None, :] + size // 8 - shift[:, 1:]).clamp(0, padded.shape[-1] - 1)
+    batch = torch.arange(n, device=device)[:, None, None]
+    moved = padded.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
+    return moved[:, :3], moved[:, 3:]
+
+
 def _scores(out: torch.Tensor) -> torch.Tensor:
     """D's outputs as a float vector. A NaN (a diverged D) becomes 0 so that BCELoss's range check,
     a crash on CPU and a device-side assert on CUDA, does not fire; the step reports NaN losses

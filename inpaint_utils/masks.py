@@ -3,15 +3,18 @@ every image shares, (N, 1, S, S) for one mask per image.
 
 Besides the seed's centre hole, training can use random masks in the style of LaMa and DeepFill
 v2, scaled from their 256 px settings to 64 px (divided by 4): boxes of 8-38 px, and brush
-strokes of 1-5 segments, up to 25 px wide and 50 px long, drawn 1-5 times. They are made a batch
-at a time on the training device, from a seeded ``torch.Generator``, so a run is reproducible.
+strokes of 1-5 segments, up to 25 px wide and 50 px long, drawn 1-5 times. ``blob`` holes are
+object-shaped, the offline stand-in for the segmentation masks of LaMa and MI-GAN (which need
+downloaded weights); ``lama`` draws a box, strokes or a blob, a third of the time each. They are
+made a batch at a time on the training device, from a seeded ``torch.Generator``, so a run is
+reproducible.
 """
 
 import math
 
 import torch
 
-MASK_KINDS = ("center", "box", "stroke", "mixed")  # the MASK parameter
+MASK_KINDS = ("center", "box", "stroke", "mixed", "blob", "lama")  # the MASK parameter
 MAX_HOLE_AREA = 0.5  # random masks covering more of the image are drawn again (LaMa's cap)
 
 
@@ -74,6 +77,12 @@ def _random_masks(kind, n, size, generator, device):
         return _boxes(n, size, generator, device)
     if kind == "stroke":
         return _strokes(n, size, generator, device)
+    if kind == "blob":
+        return _blobs(n, size, generator, device)
+    if kind == "lama":
+        pick = torch.randint(3, (n, 1, 1, 1), generator=generator, device=device)
+        return torch.where(pick == 0, _boxes(n, size, generator, device), torch.where(
+            pick == 1, _strokes(n, size, generator, device), _blobs(n, size, generator, device)))
     pick_box = torch.rand(n, 1, 1, 1, generator=generator, device=device) < 0.5
     return torch.where(pick_box, _boxes(n, size, generator, device), _strokes(n, size, generator, device))
 
@@ -120,3 +129,21 @@ def _strokes(n, size, generator, device, *, times=5, vertices=5):
     distance2 = (py - a[..., 0] - t * dy).square() + (px - a[..., 1] - t * dx).square()
     hit = (distance2 <= (width[..., None] / 2).square()) & (segments_used & strokes_used)[..., None]
     return hit.any(dim=2).any(dim=1).view(n, 1, size, size).float()
+
+
+def _blobs(n, size, generator, device, *, count=4):
+    """An object's silhouette: 2-4 overlapping ellipses of 8-28 px axes, rotated at random, around
+    one centre away from the border (a person, a sign, a bin in a 64 px view)."""
+    scale = size / 64
+    centre = _uniform(0.25 * size, 0.75 * size, (n, 1, 2), generator, device)
+    centre = centre + scale * _uniform(-9, 9, (n, count, 2), generator, device)
+    axes = scale * _uniform(4, 14, (n, count, 2), generator, device)
+    angle = _uniform(0, math.pi, (n, count), generator, device)
+    used = torch.arange(count, device=device) < torch.randint(2, count + 1, (n, 1), generator=generator, device=device)
+    r = torch.arange(size, device=device, dtype=torch.float32) + 0.5
+    dy = r[None, None, :, None] - centre[..., 0, None, None]
+    dx = r[None, None, None, :] - centre[..., 1, None, None]
+    cos, sin = angle.cos()[..., None, None], angle.sin()[..., None, None]
+    u, v = dy * cos + dx * sin, dx * cos - dy * sin
+    inside = (u / axes[..., 0, None, None]).square() + (v / axes[..., 1, None, None]).square() <= 1
+    return (inside & used[..., None, None]).any(dim=1, keepdim=True).float()

@@ -110,6 +110,40 @@ class ContextDiscriminator(nn.Module):
         return torch.sigmoid(self.head(joined))
 
 
+class PatchDiscriminator(nn.Module):
+    """SN-PatchGAN (DeepFill v2, Yu et al. 2019), scaled to 64 px: five spectrally normalised 5x5
+    convolutions, four of stride 2, on the image and its mask; one realism logit per 16 px patch
+    (a 4x4 map), so texture is judged everywhere, not one verdict per image. No sigmoid: the
+    hinge loss (``losses.HingeLoss``) reads the logits. ``features`` also returns each layer's
+    activations, for the generator's feature-matching loss (LaMa)."""
+
+    def __init__(self, width: int = 64):
+        super().__init__()
+        sn = nn.utils.parametrizations.spectral_norm
+        channels = (4, width, 2 * width, 4 * width, 4 * width)
+        self.layers = nn.ModuleList(
+            nn.Sequential(sn(nn.Conv2d(c_in, c_out, 5, stride=2, padding=2)), nn.LeakyReLU(0.2))
+            for c_in, c_out in zip(channels, channels[1:]))
+        self.head = sn(nn.Conv2d(channels[-1], 1, 3, padding=1))
+
+    def features(self, x, mask) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        h, found = torch.cat((x, mask.expand(len(x), 1, *x.shape[-2:]).to(x.dtype)), dim=1), []
+        for layer in self.layers:
+            h = layer(h)
+            found.append(h)
+        return self.head(h), found
+
+    def forward(self, x, mask):
+        return self.features(x, mask)[0]
+
+
+def make_discriminator(d_arch: str = "seed", local_d: bool = False, local_size: int = 32) -> nn.Module:
+    """The discriminator a run's parameters name: the seed's (or GLCIC's with ``local_d``), or SN-PatchGAN."""
+    if d_arch == "patch":
+        return PatchDiscriminator()
+    return ContextDiscriminator(local_size) if local_d else Discriminator()
+
+
 def hole_crops(images: torch.Tensor, masks: torch.Tensor, size: int) -> torch.Tensor:
     """A ``size`` x ``size`` crop of each image centred on its hole's bounding box, shifted to lie
     inside the image. ``masks`` is (1, S, S) for all images or (N, 1, S, S); differentiable."""

@@ -24,6 +24,7 @@ SPLITS = ("train", "validation", "test")
 # that G learns to correct: its output is added to the fill, and an untrained G returns the fill.
 RESIDUAL_PREFILLS = ("telea", "navier-stokes", "harmonic")
 PREFILLS = ("zero", "mean", *RESIDUAL_PREFILLS)
+D_ARCHS = ("seed", "patch")  # the seed's discriminator (or GLCIC's), or SN-PatchGAN (models.make_discriminator)
 
 
 def _trains(default):
@@ -62,12 +63,17 @@ class Params:
     known_weight: float = _trains(0.0)  # reconstruction weight on the known pixels, relative to the hole's
     local_d: bool = _trains(False)  # add GLCIC's local discriminator, on a crop around the hole
     local_size: int = _trains(32)  # side of the local discriminator's crop
+    d_arch: str = _trains("seed")  # "seed" (the seed's D, or GLCIC's with LOCAL_D) or "patch" (SN-PatchGAN, hinge loss)
+    fm_weight: float = _trains(0.0)  # D_ARCH="patch": weight of the feature-matching loss in G's loss (LaMa)
+    diff_augment: bool = _trains(False)  # D_ARCH="patch": DiffAugment D's inputs (few-photo GAN training)
     prefill: str = _trains("zero")  # the hole in G's input: "zero" (the seed's), "mean" (training-set mean colour),
     # or a classical fill that G learns to correct: "telea", "navier-stokes" or "harmonic" (see fills.py)
     g_only_epochs: int = _trains(0)  # first epochs train G alone on the reconstruction loss (GLCIC's phase 1)
     crops: str = _trains("fixed")  # training images: "fixed" (each row's one 64 px image, the seed's) or "stream"
     # (a fresh random crop, scale and flip of a training image each step; see batches.py)
-    synthetic: float = _trains(0.0)  # share of each batch replaced by synthetic dead-leaves images (CROPS="stream")
+    # or "photos" (multi-scale crops of full-resolution photos, PHOTOS; see batches.PhotoCrops)
+    photos: str = _trains("corpus")  # CROPS="photos": "corpus" (the Debian photo corpus's training photos) or a folder
+    synthetic: float = _trains(0.0)  # share of each batch replaced by synthetic dead-leaves images (CROPS="stream"/"photos")
     steps_per_epoch: int | None = _trains(None)  # CROPS="stream": steps between checkpoints; None: one pass's worth
     ema_decay: float = _trains(0.0)  # EMA of G's weights, used for evaluation and export (0: off; e.g. 0.999)
     val_every: int = _neutral(0)  # steps between hole-PSNR checks on the held-out photos, saved beside the checkpoint
@@ -102,7 +108,7 @@ TRAINING_IDENTITY = tuple(f.name for f in fields(Params) if f.metadata.get("trai
 # (RUN_NAME), e.g. sample-BCE_EPOCHS=5, so it never overwrites the profile's figures and checkpoints.
 OUTPUT_NEUTRAL = tuple(f.name for f in fields(Params) if f.metadata.get("neutral"))
 CHOICES = {"mask": MASK_KINDS, "eval_masks": MASK_KINDS[1:], "rec_loss": ("l1", "l2"), "prefill": PREFILLS,
-           "crops": ("fixed", "stream"), "perceptual": ("auto", "off", "required")}
+           "crops": ("fixed", "stream", "photos"), "perceptual": ("auto", "off", "required"), "d_arch": D_ARCHS}
 
 
 def profile_names() -> list[str]:
@@ -146,9 +152,16 @@ def resolve_params(profile: str = "auto", overrides: dict | None = None) -> Para
                          "be at least 0, and not both 0; KNOWN_WEIGHT too must be at least 0")
     if params.g_only_epochs and not params.rec_weight:
         raise ValueError("G_ONLY_EPOCHS trains G on the reconstruction loss alone: set REC_WEIGHT > 0")
-    if not 0 <= params.synthetic <= 1 or (params.synthetic and params.crops != "stream"):
-        raise ValueError(f"SYNTHETIC is a share between 0 and 1 of each batch, and needs CROPS='stream'; "
+    if not 0 <= params.synthetic <= 1 or (params.synthetic and params.crops == "fixed"):
+        raise ValueError(f"SYNTHETIC is a share between 0 and 1 of each batch, and needs CROPS='stream' or 'photos'; "
                          f"got {params.synthetic} with CROPS={params.crops!r}")
+    if params.crops == "photos" and not params.steps_per_epoch:
+        raise ValueError("CROPS='photos' draws crops without end: set STEPS_PER_EPOCH (steps between checkpoints)")
+    if params.d_arch == "patch" and (params.local_d or not params.adv_weight):
+        raise ValueError("D_ARCH='patch' judges every patch itself: it takes no LOCAL_D, and needs ADV_WEIGHT > 0")
+    if params.fm_weight < 0 or ((params.fm_weight or params.diff_augment) and params.d_arch != "patch"):
+        raise ValueError(f"FM_WEIGHT (at least 0) and DIFF_AUGMENT need D_ARCH='patch'; got FM_WEIGHT="
+                         f"{params.fm_weight}, DIFF_AUGMENT={params.diff_augment}, D_ARCH={params.d_arch!r}")
     if not 0 <= params.ema_decay < 1:
         raise ValueError(f"EMA_DECAY must be in [0, 1) (0: no EMA), got {params.ema_decay}")
     if min(params.steps_per_epoch or 1, params.val_every + 1, params.release_epochs + 1) < 1:

@@ -16,6 +16,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
 import torch.nn as nn
@@ -23,10 +24,14 @@ import torch.nn as nn
 from .ablation import ablation_table
 from .batches import SOURCE_SCALE
 from .checkpoints import ema_generator, load_checkpoint
-from .data import SAMPLE_PHOTOS, heldout_images, load_images
+from .corpus import corpus_photos, read_manifest
+from .data import SAMPLE_PHOTOS, heldout_corpus_images, heldout_images, load_images
+from .describe import paired_difference
+from .evaluation import UNTRAINED
 from .fills import generator_fill
 from .models import Generator
 from .params import Params, resolve_params
+from .photos import PHOTO_SUFFIXES, read_image
 from .paths import ROOT, atomic_save, atomic_write, atomic_write_text, checkpoints_dir
 from .training import RunResult, train_gan
 
@@ -34,6 +39,8 @@ RELEASE_DIR = ROOT / "models" / "release"
 MODEL_FILE, CARD_JSON, CARD_MD = "inpainter.pt", "model_card.json", "MODEL_CARD.md"
 RELEASE_FORMAT = "inpaint-release-1"
 LABEL = "Release model"
+CORPUS_SET = "held-out corpus"  # crops of the photo corpus's held-out photos at three scales
+SAMPLE_TRAINING_PHOTOS = tuple(name for name, (label, _) in SAMPLE_PHOTOS.items() if label == 0)
 TOLERANCE_DB = 0.05  # allowed re-evaluation difference where torch or the CPU differ from the card's
 
 
@@ -66,11 +73,42 @@ def is_release_file(path) -> bool:
 
 
 def train_release(params: Params) -> RunResult:
-    """Train (or resume) the release recipe for RELEASE_EPOCHS; its checkpoint is checkpoints/<run>/release.pt."""
-    sources = load_images(params, image_size=SOURCE_SCALE * params.image_size)["train"]
-    validation = load_images(params)["validation"]
-    return train_gan("release", nn.BCELoss(), params, train_images=sources.images, val_images=validation.images,
+    """Train (or resume) the release recipe for RELEASE_EPOCHS; its checkpoint is checkpoints/<run>/release.pt.
+    With CROPS="photos" it reads full-resolution photos (``training_photos``), not the cats' loader."""
+    if params.crops == "photos":
+        sources, validation = [photo_tensor(p) for p in training_photos(params).values()], heldout_images()
+    else:
+        sources = load_images(params, image_size=SOURCE_SCALE * params.image_size)["train"].images
+        validation = load_images(params)["validation"].images
+    return train_gan("release", nn.BCELoss(), params, train_images=sources, val_images=validation,
                      checkpoint=checkpoints_dir(params) / "release.pt", epochs=params.release_epochs)
+
+
+def training_photos(params: Params) -> dict[str, object]:
+    """{name: photo file or array} that CROPS="photos" trains on. PHOTOS="corpus": the photo corpus's
+    training photos (``python -m inpaint_utils.corpus``) and the sample data's training photos,
+    which scikit-image ships (none of the held-out photos); else every photo in the folder PHOTOS."""
+    import skimage.data
+
+    if params.photos == "corpus":
+        found = {path.stem: path for path in corpus_photos("train")}
+        return found | {name: getattr(skimage.data, name)() for name in SAMPLE_TRAINING_PHOTOS}
+    folder = Path(params.photos).expanduser()
+    if not folder.is_dir():
+        raise FileNotFoundError(f"PHOTOS={params.photos!r}: not a folder of photos (or 'corpus')")
+    found = {p.stem: p for p in sorted(folder.iterdir())
+             if p.suffix.lower() in PHOTO_SUFFIXES and not p.name.startswith(".")}
+    if not found:
+        raise FileNotFoundError(f"PHOTOS={params.photos!r}: no photos ({', '.join(PHOTO_SUFFIXES)}) in {folder}")
+    return found
+
+
+def photo_tensor(photo) -> torch.Tensor:
+    """uint8 (3, H, W) of a photo file (read upright, as removal reads it) or an RGB/grey array."""
+    pixels = read_image(photo) if isinstance(photo, Path) else np.asarray(photo)
+    if pixels.ndim == 2:
+        pixels = np.repeat(pixels[..., None], 3, axis=2)
+    return torch.from_numpy(np.ascontiguousarray(pixels[..., :3])).permute(2, 0, 1).contiguous()
 
 
 def export_release(checkpoint: Path, out_dir: Path = RELEASE_DIR) -> dict:
@@ -85,27 +123,65 @@ def export_release(checkpoint: Path, out_dir: Path = RELEASE_DIR) -> dict:
                  "fill_colour": state.get("fill_colour")}, out_dir / MODEL_FILE)
     model = load_release(out_dir / MODEL_FILE, check=False)
     history = state["history"]
+    table, per_image = release_metrics(model, params)
     card = {
         "model": MODEL_FILE, "sha256": sha256(out_dir / MODEL_FILE),
         "generator parameters": sum(v.numel() for v in g.parameters()),
         "parameters": {k.upper(): v for k, v in dataclasses.asdict(params).items()},
-        "data": {"source": params.data, "training images": int(len(load_images(params)["train"])),
-                 "source photos": [name for name, (label, _) in SAMPLE_PHOTOS.items() if label == 0]
-                 if params.data == "sample" else None,
-                 "crops": f"fresh random crops of the training split at {SOURCE_SCALE * params.image_size} px, "
-                          f"{params.synthetic:.0%} dead leaves", "never seen": "the test split and the held-out photos"},
+        "data": training_data(params),
         "training": {"steps": len(history["g_losses"]), "epochs": state["epoch"],
                      "hours": round(sum(history["epoch_seconds"]) / 3600, 2),
+                     "processes": history.get("world_size", 1),
+                     "global batch": history.get("global_batch", params.batch_size),
                      "validation": history.get("validation", [])},
         "machine": machine(), "git commit": git_commit(),
-        "metrics": release_metrics(model, params).round(4).reset_index().to_dict(orient="records"),
+        "metrics": table.round(4).reset_index().to_dict(orient="records"),
+        "differences": differences(per_image, table),
     }
     atomic_write_text(out_dir / CARD_JSON, json.dumps(card, indent=1) + "\n")
     atomic_write_text(out_dir / CARD_MD, model_card_markdown(card))
     if card["training"]["validation"]:
-        prefill = pd.DataFrame(card["metrics"]).set_index(["images", "method"]).loc[("held-out photos", "Harmonic")]
+        prefill = table.loc[("held-out photos", "Harmonic")]
         save_validation_curve(card["training"]["validation"], prefill, out_dir / "validation.png")
     return card
+
+
+def training_data(params: Params) -> dict:
+    """What the card says of the data: photos by name, packages with versions and licences."""
+    if params.crops != "photos":
+        return {"source": params.data, "training images": int(len(load_images(params)["train"])),
+                "source photos": list(SAMPLE_TRAINING_PHOTOS) if params.data == "sample" else None,
+                "crops": f"fresh random crops of the training split at {SOURCE_SCALE * params.image_size} px, "
+                         f"{params.synthetic:.0%} dead leaves", "never seen": "the test split and the held-out photos"}
+    photos = training_photos(params)
+    packages = sorted({(e.package, e.version, e.licence) for e in read_manifest() if e.name in photos}) \
+        if params.photos == "corpus" else []
+    return {"source": f"PHOTOS={params.photos}", "training images": len(photos), "source photos": list(photos),
+            "packages": [{"package": p, "version": v, "licence": lic} for p, v, lic in packages],
+            "crops": "multi-scale crops (64 px to the whole photo, log-uniform), mirrored, +-10% colour jitter"
+                     + (f", {params.synthetic:.0%} dead leaves" if params.synthetic else ""),
+            "never seen": "the corpus's held-out photos (" + ", ".join(
+                e.name for e in read_manifest() if e.split == "heldout") + ") and the held-out photos"
+            if params.photos == "corpus" else "the held-out photos"}
+
+
+def differences(per_image: pd.DataFrame, table: pd.DataFrame) -> list[dict]:
+    """The model's hole PSNR minus harmonic's and minus the best classical fill's, per image set
+    and mask set, with the paired bootstrap interval over images (``describe.paired_difference``)."""
+    rows = []
+    for images in table.index.unique("images"):
+        on_set = per_image[per_image["images"] == images]
+        for masks in ("centre", "random"):
+            values = on_set[on_set["masks"] == masks]
+            psnr = table.loc[images][f"{masks}: hole PSNR (dB)"]
+            best = psnr.drop([LABEL, UNTRAINED], errors="ignore").idxmax()
+            for against in dict.fromkeys(("Harmonic", best)):
+                compared = paired_difference(values, LABEL, against, "hole_psnr")
+                if compared:
+                    rows.append({"images": images, "masks": masks, "against": against,
+                                 "difference": round(compared[0], 4), "low": round(compared[1][0], 4),
+                                 "high": round(compared[1][1], 4)})
+    return rows
 
 
 def save_validation_curve(rows: list[dict], prefill: pd.Series, path: Path) -> None:
@@ -150,24 +226,40 @@ def load_release(path: Path | None = None, device="cpu", check: bool = True) -> 
     return ReleaseModel(g.to(device).eval(), state["prefill"], state["fill_colour"], card, path)
 
 
-def release_metrics(model: ReleaseModel, params: Params, baselines: bool = True) -> pd.DataFrame:
-    """Hole PSNR, hole L1 and SSIM of the model (and the classical fills) on the sample test split
-    and the held-out photos, centre and random masks: the same images and masks as notebook 06."""
+def image_sets() -> dict[str, torch.Tensor]:
+    """The card's images: the sample test split, the held-out photos, and crops at three scales of
+    the corpus's held-out photos where the corpus is there (``python -m inpaint_utils.corpus``)."""
     sample = dataclasses.replace(resolve_params("sample"), device="cpu")
     sets = {"test split": load_images(sample)["test"].images, "held-out photos": heldout_images()}
-    tables = {name: ablation_table({LABEL: model}, images, sample, baselines=baselines)[0]
-              for name, images in sets.items()}
-    return pd.concat(tables, names=["images", "method"])
+    try:
+        sets[CORPUS_SET] = heldout_corpus_images()
+    except FileNotFoundError as e:
+        print(f"{CORPUS_SET}: not measured ({e})")
+    return sets
+
+
+def release_metrics(model: ReleaseModel, params: Params, baselines: bool = True,
+                    sets: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hole PSNR, hole L1, SSIM and realism of the model (and the classical fills) on ``image_sets``,
+    centre and random masks, the same masks as notebook 06; and the values per image behind them."""
+    sample = dataclasses.replace(resolve_params("sample"), device="cpu")
+    measured = {name: ablation_table({LABEL: model}, images, sample, baselines=baselines)
+                for name, images in (sets or image_sets()).items()}
+    table = pd.concat({name: t for name, (t, _) in measured.items()}, names=["images", "method"])
+    per_image = pd.concat([values.assign(images=name) for name, (_, values) in measured.items()])
+    return table, per_image
 
 
 def check_release(path: Path | None = None) -> pd.DataFrame:
     """Re-evaluate the shipped model and compare with its card: exactly where torch and the CPU
-    match the card's, within TOLERANCE_DB elsewhere. Returns the differences; raises if too large."""
+    match the card's, within TOLERANCE_DB elsewhere; image sets not on this machine (the corpus)
+    are left out, with a line saying so. Returns the differences; raises if too large."""
     model = load_release(path)
     params = Params(**{k.lower(): v for k, v in model.card["parameters"].items()})
-    now = release_metrics(model, params, baselines=False).reset_index().set_index(["images", "method"])
-    card = pd.DataFrame(model.card["metrics"]).set_index(["images", "method"]).loc[now.index, now.columns]
-    difference = (now.drop(columns="kind").astype(float).round(4) - card.drop(columns="kind").astype(float))
+    now = release_metrics(model, params, baselines=False)[0].reset_index().set_index(["images", "method"])
+    card = pd.DataFrame(model.card["metrics"]).set_index(["images", "method"])
+    card = card.loc[[i for i in card.index if i in now.index and i[1] in now.index.unique("method")], now.columns]
+    difference = (now.loc[card.index].drop(columns="kind").astype(float).round(4) - card.drop(columns="kind").astype(float))
     same_machine = {k: v for k, v in machine().items() if k != "threads"} == \
         {k: v for k, v in model.card["machine"].items() if k != "threads"}
     limit = 0.0 if same_machine else TOLERANCE_DB
@@ -196,24 +288,87 @@ def git_commit() -> str | None:
 
 CARD_COLUMNS = {"centre: hole PSNR (dB)": "hole PSNR, centre", "random: hole PSNR (dB)": "hole PSNR, random",
                 "random: image SSIM": "SSIM, random", "centre: sharpness": "sharpness", "centre: C2ST acc": "C2ST acc"}
+CLASSICAL_FILLS = ("Telea", "Navier-Stokes", "Biharmonic", "Harmonic")
+# Fixed before the two recipes were compared (issue 24): which of them ships.
+RULE = ("The adversarial recipe ships where, on the held-out corpus crops with the centre hole, it is more "
+        "realistic than every classical fill (sharpness closer to 1.0 and C2ST accuracy lower than Telea's, "
+        "Navier-Stokes', biharmonic's and harmonic's) and its hole PSNR stays within 1 dB of the harmonic "
+        "fill's on both mask sets; otherwise the pixel-loss recipe ships.")
+
+
+def realistic_enough(card: dict) -> tuple[bool, str]:
+    """RULE applied to a candidate's card: (ships, the reason in one sentence)."""
+    metrics = pd.DataFrame(card["metrics"]).set_index(["images", "method"])
+    if CORPUS_SET not in metrics.index.unique("images"):
+        return False, f"it was not measured on the {CORPUS_SET} crops"
+    rows = metrics.loc[CORPUS_SET]
+    ours, classical = rows.loc[LABEL], rows.loc[list(CLASSICAL_FILLS)]
+    sharper = (abs(ours["centre: sharpness"] - 1) < (classical["centre: sharpness"] - 1).abs()).all()
+    harder = (ours["centre: C2ST acc"] < classical["centre: C2ST acc"]).all()
+    behind = {m: rows.loc["Harmonic", f"{m}: hole PSNR (dB)"] - ours[f"{m}: hole PSNR (dB)"] for m in ("centre", "random")}
+    close = all(b <= 1.0 for b in behind.values())
+    why = (f"sharpness {ours['centre: sharpness']:.2f} ({'closer to 1 than' if sharper else 'not closer to 1 than all of'} "
+           f"the classical fills' {', '.join(f'{v:.2f}' for v in classical['centre: sharpness'])}), C2ST "
+           f"{ours['centre: C2ST acc']:.0%} ({'below' if harder else 'not below all of'} "
+           f"{', '.join(f'{v:.0%}' for v in classical['centre: C2ST acc'])}), hole PSNR "
+           + ", ".join(f"{-b:+.2f} dB against harmonic ({m})" for m, b in behind.items()))
+    return bool(sharper and harder and close), why
+
+
+def choose_release(candidates: dict[str, Path], out_dir: Path = RELEASE_DIR) -> dict:
+    """Ship one of the recipes' exports by RULE: ``candidates`` maps "pixel" and "adversarial" to
+    export folders (``train_release --output``). Copies the chosen model and curve to ``out_dir``
+    and writes a card that holds both recipes' tables, the rule and the choice."""
+    cards = {name: json.loads((Path(folder) / CARD_JSON).read_text()) for name, folder in candidates.items()}
+    ships, why = realistic_enough(cards["adversarial"])
+    chosen = "adversarial" if ships else "pixel"
+    source = Path(candidates[chosen])
+    for name in (MODEL_FILE, "validation.png"):
+        if (source / name).exists():
+            data = (source / name).read_bytes()
+            atomic_write(out_dir / name, lambda f, data=data: f.write(data))
+    card = cards[chosen] | {
+        "recipes": {name: {k: c[k] for k in ("parameters", "training", "metrics", "differences")}
+                    for name, c in cards.items()},
+        "rule": RULE, "choice": {"recipe": chosen, "adversarial recipe": why}}
+    if sha256(out_dir / MODEL_FILE) != card["sha256"]:
+        raise ValueError(f"{out_dir / MODEL_FILE} does not match the {chosen} recipe's card")
+    atomic_write_text(out_dir / CARD_JSON, json.dumps(card, indent=1) + "\n")
+    atomic_write_text(out_dir / CARD_MD, model_card_markdown(card))
+    return card
+
+
+def _metrics_tables(records: list[dict]) -> str:
+    metrics = pd.DataFrame(records).set_index(["images", "method"])
+    metrics = metrics[[c for c in CARD_COLUMNS if c in metrics]].rename(columns=CARD_COLUMNS)
+    return "\n\n".join(f"**{images.capitalize()}**\n\n{metrics.loc[images].to_markdown(floatfmt='.2f')}"
+                        for images in metrics.index.unique("images"))
+
+
+def _differences_table(rows: list[dict]) -> str:
+    if not rows:
+        return "(no per-image values)"
+    table = pd.DataFrame(rows)
+    table["release model minus"] = table["against"]
+    table["dB (95% interval)"] = [f"{r.difference:+.2f} ({r.low:+.2f} to {r.high:+.2f})" for r in table.itertuples()]
+    return table[["images", "masks", "release model minus", "dB (95% interval)"]].to_markdown(index=False)
 
 
 def model_card_markdown(card: dict) -> str:
-    """The card as Markdown: what the model is, how it was trained, and how it scores."""
-    metrics = pd.DataFrame(card["metrics"]).set_index(["images", "method"])[list(CARD_COLUMNS)]
-    metrics = metrics.rename(columns=CARD_COLUMNS)
-    tables = "\n\n".join(f"**{images.capitalize()}**\n\n{metrics.loc[images].to_markdown(floatfmt='.2f')}"
-                          for images in metrics.index.unique("images"))
-    held_out = metrics.loc["held-out photos"]
-    classical = held_out.loc[["Telea", "Navier-Stokes", "Biharmonic"]]
-    ours, prefill = held_out.loc[LABEL], held_out.loc["Harmonic"]
-    summary = "; ".join(
-        f"{masks} masks {ours[f'hole PSNR, {masks}']:.2f} dB: {ours[f'hole PSNR, {masks}'] - prefill[f'hole PSNR, {masks}']:+.2f} "
-        f"against its harmonic prefill, {ours[f'hole PSNR, {masks}'] - classical[f'hole PSNR, {masks}'].max():+.2f} against "
-        f"the best of Telea, Navier-Stokes and biharmonic" for masks in ("centre", "random"))
-    training = card["training"]
-    machine_ = card["machine"]
+    """The card as Markdown: what the model is, its data, how it was trained and chosen, how it scores."""
+    training, machine_, data = card["training"], card["machine"], card["data"]
     rows = "\n".join(f"| `{k}` | `{v!r}` |" for k, v in card["parameters"].items())
+    packages = "; ".join(f"`{p['package']}` {p['version']} ({p['licence']})" for p in data.get("packages") or [])
+    world, batch = training.get("processes", 1), card["parameters"]["BATCH_SIZE"]
+    recipes = ""
+    if card.get("recipes"):
+        recipes = "\n\n## The two recipes, and which ships\n\n" + f"**Rule** (fixed before the comparison). {card['rule']}\n\n" \
+            + f"**Choice: the {card['choice']['recipe']} recipe.** The adversarial recipe: {card['choice']['adversarial recipe']}.\n"
+        for name, recipe in card["recipes"].items():
+            t = recipe["training"]
+            recipes += (f"\n### {name.capitalize()} recipe ({t['steps']:,} steps, {t['hours']} h)\n\n"
+                        f"{_metrics_tables(recipe['metrics'])}\n\nDifferences with their paired bootstrap intervals over images:\n\n"
+                        f"{_differences_table(recipe['differences'])}\n")
     return f"""# Model card: the release inpainter
 
 **What it is.** The seed's generator ({card['generator parameters']:,} parameters), trained to
@@ -223,30 +378,35 @@ training it returned the harmonic fill exactly). Larger photos are filled crop b
 (`python -m inpaint_utils.remove`). File `{card['model']}`: the EMA of the generator's weights in
 half precision, sha256 `{card['sha256']}`.
 
-**Data.** `{card['data']['source']}`: {card['data']['training images']} training images, crops of
-{', '.join(card['data']['source photos'] or ['see DATA'])}; {card['data']['crops']}. It never saw
-{card['data']['never seen']}. The test split is cut from the same photos as the training images, so
-the held-out photos (other photos, from other sources) are the honest measure.
+**Data.** `{data['source']}`: {data['training images']} training photos
+({', '.join(data['source photos'] or ['see DATA'])}){'; from the Debian packages ' + packages if packages else ''};
+{data['crops']}. It never saw {data['never seen']}. The held-out corpus crops (64, 256 and 1,024
+photo pixels shrunk to 64) and the held-out photos are the honest measure; the test split is cut
+from training photos.
 
-**Training.** {training['steps']:,} steps ({training['epochs']} checkpointed epochs) in
-{training['hours']} h of training on an {machine_['processor']} CPU, torch {machine_['torch']}, git
-commit `{card['git commit']}` at export; `python -m inpaint_utils.train_release` reproduces it. `validation.png` beside this card shows held-out hole PSNR during training.
+**Training.** {training['steps']:,} steps ({training['epochs']} checkpointed epochs), global batch
+{batch * world} ({world} process{'es' if world > 1 else ''} x {batch}), in {training['hours']} h on
+an {machine_['processor']} CPU ({machine_['cpu capability']}, {machine_['threads']} thread(s)),
+torch {machine_['torch']}, git commit `{card['git commit']}` at export;
+`python -m inpaint_utils.train_release --profile {card['parameters']['PROFILE']}` reproduces it.
+`validation.png` beside this card shows held-out hole PSNR during training.
 
-**How it scores** on the held-out photos: {summary}. Sharpness (1.0 = as sharp as the photo) and
-C2ST accuracy (50% = a classifier cannot tell the fill from the photo) are the realism measures:
-the best PSNR and the most realistic fill are rarely the same fill (Blau & Michaeli, 2018).
-
-**Limits.** Trained offline on crops of a handful of photos: it has seen little variety, fills
-64x64 crops only, and is a research artefact, not a product.
+**Limits.** Trained offline on a few dozen photos: it fills 64x64 crops, so large holes are filled
+at low resolution and scaled up; a research artefact, not a product.
 
 ## Metrics
 
 Means over the images, the same images and masks for every row (notebook 06's): hole PSNR in dB
 on the seed's centre hole and on seeded random masks, image SSIM, and the realism measures on the
-centre hole. "Untrained G" is the seed's generator at initialisation, the floor.
+centre hole (sharpness: 1.0 is as sharp as the photo; C2ST: 50% means a classifier cannot tell the
+fill from the photo). "Untrained G" is the seed's generator at initialisation, the floor.
 
-{tables}
+{_metrics_tables(card['metrics'])}
 
+Differences with their paired bootstrap intervals over images:
+
+{_differences_table(card.get('differences', []))}
+{recipes}
 ## Parameters
 
 | parameter | value |

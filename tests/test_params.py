@@ -13,7 +13,7 @@ def test_profiles_hold_the_seed_protocol_and_the_offline_default():
 
 
 def test_unknown_profile_lists_the_valid_ones():
-    with pytest.raises(ValueError, match=r"unknown profile 'fast'.*full, long, release, sample, smoke"):
+    with pytest.raises(ValueError, match=r"unknown profile 'fast'.*full, long, release, release-adv, sample, smoke"):
         iu.resolve_params("fast")
 
 
