@@ -13,18 +13,20 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn as nn
+from torch.nn.parallel import DistributedDataParallel
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
-from .batches import CropStream
+from . import distributed
+from .batches import CropStream, PhotoCrops
 from .checkpoints import (CHECKPOINT_FORMAT, build_networks, cpu_state, ema_generator, load_weights,
                           read_checkpoint, rng_state, set_rng_state)
 from .data import SplitImages, to_uint8
 from .evaluation import Validation
 from .fills import generator_fill, generator_output, inpaint
-from .losses import CRITERIA, AdversarialLoss, GeneratorLoss, criterion_key
+from .losses import CRITERIA, AdversarialLoss, GeneratorLoss, HingeLoss, criterion_key, diff_augment
 from .masks import center_mask, mask_batch
-from .models import ContextDiscriminator, Discriminator, Generator
+from .models import Generator, make_discriminator
 from .params import RESIDUAL_PREFILLS, Params, resolve_device, seed_everything
 from .paths import atomic_save, checkpoints_dir
 
@@ -57,7 +59,7 @@ class RunResult:
 
     run: str  # a key of RUNS, or another run's name (an ablation row, the release recipe)
     g: Generator
-    d: Discriminator
+    d: nn.Module  # the run's discriminator (models.make_discriminator)
     history: dict
     checkpoint: Path
     _: KW_ONLY
@@ -96,7 +98,7 @@ def train_runs(params: Params, images: dict[str, SplitImages], runs=tuple(RUNS))
     return {RUNS[run].label: train_run(run, params, images) for run in runs}
 
 
-def train_gan(run: str, criterion: nn.Module, params: Params, *, train_images: torch.Tensor,
+def train_gan(run: str, criterion: nn.Module, params: Params, *, train_images: torch.Tensor | list[torch.Tensor],
               val_images: torch.Tensor, checkpoint: Path, epochs: int) -> RunResult:
     """The seed's training loop, made resumable, reproducible and faster with the same maths.
 
@@ -110,23 +112,41 @@ def train_gan(run: str, criterion: nn.Module, params: Params, *, train_images: t
 
     Beyond the seed, ``params`` can add a reconstruction loss, a local discriminator, random
     masks (drawn per batch on the device from ``params.seed``), a pre-filled hole and a first
-    phase in which G trains alone; see GeneratorLoss and ContextDiscriminator.
+    phase in which G trains alone; see GeneratorLoss and ContextDiscriminator. With
+    CROPS="photos", ``train_images`` is a list of full-resolution photos (uint8 3 x H x W) that
+    ``batches.PhotoCrops`` cuts; with D_ARCH="patch" the step is SN-PatchGAN's (``_patch_step``).
+
+    Under torchrun (``distributed``) every rank trains the same weights on its own crops, masks and
+    augmentations, DDP averaging the gradients; rank 0 alone keeps the EMA, validates, logs and
+    writes the checkpoint, which holds every rank's random streams, and every rank resumes from it.
     """
-    device = resolve_device(params.device)
-    g, d, opt_g, opt_d = build_models(params, device)
+    world = distributed.world()
+    if world.size > 1 and params.crops == "fixed":
+        raise ValueError(f"CROPS='fixed' is one pass over the images per epoch, which {world.size} processes would "
+                         "not share out: data-parallel training takes CROPS='stream' or 'photos'")
+    device = distributed.rank_device(resolve_device(params.device))
+    g, d, opt_g, opt_d = build_models(params, device)  # the same initial weights on every rank
     ema = AveragedModel(g, multi_avg_fn=get_ema_multi_avg_fn(params.ema_decay), use_buffers=True) \
-        if params.ema_decay else None
+        if params.ema_decay and world.main else None
+    seed = distributed.rank_seed(params.seed, world.rank)  # params.seed on rank 0 and in one process
     batch_order = torch.Generator().manual_seed(params.seed)
-    mask_rng = torch.Generator(device).manual_seed(params.seed)
-    crop_rng = torch.Generator(device).manual_seed(params.seed + 2)
-    fill_colour = train_images.float().mean(dim=(0, 2, 3)) / 255 if params.prefill == "mean" else None
+    mask_rng = torch.Generator(device).manual_seed(seed)
+    crop_rng = torch.Generator(device).manual_seed(seed + 2)
+    augment_rng = torch.Generator(device).manual_seed(seed + 3)  # DIFF_AUGMENT
+    fill_colour = torch.stack([i.float().mean(dim=(-2, -1)) for i in train_images]).mean(dim=0) / 255 \
+        if params.prefill == "mean" else None  # per image, then over images: photos may differ in size
     history = {"g_losses": [], "d_losses": [], "epoch_g": [], "epoch_d": [], "epoch_seconds": [],
                "val_samples": torch.empty(0, min(VAL_SAMPLES, len(val_images)), 3,
                                           params.image_size, params.image_size, dtype=torch.uint8),
-               "validation": []}
+               "validation": [], "world_size": world.size, "global_batch": world.size * params.batch_size}
     done = 0
-    state = None if params.retrain else read_checkpoint(checkpoint, run, params)
+    state = None if params.retrain else distributed.on_main(lambda: read_checkpoint(checkpoint, run, params))
     if state is not None:
+        ranks = state["history"].get("world_size", 1)
+        if ranks != world.size:
+            raise ValueError(f"{checkpoint} was trained by {ranks} process(es) (a global batch of "
+                             f"{state['history'].get('global_batch', params.batch_size)}), not {world.size}: resume it "
+                             f"with as many (torchrun --nproc_per_node), or set RETRAIN=True to start over")
         load_weights(g, state["generator"], checkpoint, "generator")
         load_weights(d, state["discriminator"], checkpoint, "discriminator")
         opt_g.load_state_dict(state["opt_g"])
@@ -135,8 +155,13 @@ def train_gan(run: str, criterion: nn.Module, params: Params, *, train_images: t
         set_rng_state(state["rng"], batch_order)
         if "mask_rng" in state:  # checkpoints from before random masks have none
             mask_rng.set_state(state["mask_rng"])
+        if "augment_rng" in state:
+            augment_rng.set_state(state["augment_rng"])
         if "crop_rng" in state:
             crop_rng.set_state(state["crop_rng"])
+        if world.size > 1:  # each rank's own streams, which the checkpoint gathered
+            for key, rng in (("mask_rng", mask_rng), ("crop_rng", crop_rng), ("augment_rng", augment_rng)):
+                rng.set_state(state["rank_rng"][world.rank][key])
         if ema is not None:
             ema.load_state_dict(state["ema"])
         fill_colour = state.get("fill_colour")
@@ -144,6 +169,8 @@ def train_gan(run: str, criterion: nn.Module, params: Params, *, train_images: t
             raise ValueError(f"{checkpoint} holds {done} epochs of {run}, more than the {epochs} asked "
                              "for; ask for at least as many, or set RETRAIN=True to start over")
     history.setdefault("validation", [])
+    history.setdefault("world_size", 1)
+    history.setdefault("global_batch", params.batch_size)
 
     def finished(trained: int) -> RunResult:
         return RunResult(run, g.eval(), d.eval(), history, checkpoint, trained_epochs=trained, fill_colour=fill_colour,
@@ -151,22 +178,29 @@ def train_gan(run: str, criterion: nn.Module, params: Params, *, train_images: t
                          criterion=criterion_key(type(criterion).__name__))
 
     if done == epochs:
-        print(f"{run}: loaded the finished run ({done} epochs) from {checkpoint}")
+        if world.main:
+            print(f"{run}: loaded the finished run ({done} epochs) from {checkpoint}")
         return finished(0)
-    if done:
+    if done and world.main:
         print(f"{run}: resuming from epoch {done} of {epochs} ({checkpoint})")
 
-    step = make_step(g, d, opt_g, opt_d, criterion=criterion, params=params, device=device, fill_colour=fill_colour)
+    step = make_step(distributed.data_parallel(g, device), distributed.data_parallel(d, device), opt_g, opt_d,
+                     criterion=criterion, params=params, device=device, fill_colour=fill_colour,
+                     augment_rng=augment_rng)
     mask = center_mask(params.image_size, params.hole_size).to(device)
-    images = train_images.to(device)
-    stream = CropStream(images, params.image_size, params.synthetic, crop_rng) if params.crops == "stream" else None
+    if params.crops == "photos":
+        images, stream = None, PhotoCrops(train_images, params.image_size, params.synthetic, crop_rng)
+    else:
+        images = train_images.to(device)
+        stream = CropStream(images, params.image_size, params.synthetic, crop_rng) if params.crops == "stream" else None
     val_truth = val_images[:VAL_SAMPLES].to(device).float() / 255
-    validate = Validation(params, device) if params.val_every else None
+    validate = Validation(params, device) if params.val_every and world.main else None
     sample_fill = generator_fill(ema.module if ema is not None else g, fill_colour, params.prefill)  # as evaluated
-    steps = math.ceil(len(images) / params.batch_size)
+    steps = math.ceil(len(train_images) / params.batch_size)
     if stream is not None and params.steps_per_epoch:
         steps = params.steps_per_epoch
-    bar = tqdm(total=(epochs - done) * steps, desc=run, unit="step", mininterval=2)  # off: TQDM_DISABLE=1
+    bar = tqdm(total=(epochs - done) * steps, desc=run, unit="step", mininterval=2,  # off: TQDM_DISABLE=1
+               **({} if world.main else {"disable": True}))
     try:
         for epoch in range(done, epochs):
             g.train()
@@ -189,6 +223,7 @@ def train_gan(run: str, criterion: nn.Module, params: Params, *, train_images: t
                     d_now, g_now = losses[i].tolist()
                     _check_finite(losses[: i + 1], run, epoch, checkpoint)
                     bar.set_postfix(D=f"{d_now:.4f}", G=f"{g_now:.4f}", refresh=False)
+            losses = distributed.mean_over_ranks(losses)  # the global batch's: the mean of the ranks' losses
             _check_finite(losses, run, epoch, checkpoint)
             losses = losses.cpu()
             history["d_losses"] += losses[:, 0].tolist()
@@ -196,6 +231,10 @@ def train_gan(run: str, criterion: nn.Module, params: Params, *, train_images: t
             history["epoch_d"].append(losses[:, 0].mean().item())
             history["epoch_g"].append(losses[:, 1].mean().item())
             history["epoch_seconds"].append(time.perf_counter() - start)
+            streams = distributed.gather_on_main({"mask_rng": mask_rng.get_state(), "crop_rng": crop_rng.get_state(),
+                                                  "augment_rng": augment_rng.get_state()})
+            if not world.main:
+                continue
             history["val_samples"] = torch.cat([history["val_samples"], _inpaint_samples(
                 sample_fill, val_truth, mask)[None]])
             tqdm.write(f"Epoch [{epoch + 1}/{epochs}], Step [{steps}/{steps}], "
@@ -207,11 +246,13 @@ def train_gan(run: str, criterion: nn.Module, params: Params, *, train_images: t
                 "generator": cpu_state(g), "discriminator": cpu_state(d),
                 "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(),
                 "history": history, "rng": rng_state(batch_order), "mask_rng": mask_rng.get_state(),
-                "crop_rng": crop_rng.get_state(), "fill_colour": fill_colour,
-                **({"ema": cpu_state(ema)} if ema is not None else {})}, checkpoint)
+                "crop_rng": crop_rng.get_state(), "augment_rng": augment_rng.get_state(), "fill_colour": fill_colour,
+                **({"ema": cpu_state(ema)} if ema is not None else {}),
+                **({"rank_rng": streams} if world.size > 1 else {})}, checkpoint)
     except KeyboardInterrupt:
-        tqdm.write(f"{run}: interrupted; {len(history['epoch_d'])} complete epoch(s) are saved in "
-                   f"{checkpoint}. Run again to resume.")
+        if world.main:
+            tqdm.write(f"{run}: interrupted; {len(history['epoch_d'])} complete epoch(s) are saved in "
+                       f"{checkpoint}. Run again to resume.")
         raise
     finally:
         bar.close()
@@ -229,7 +270,7 @@ def build_models(params: Params, device: torch.device):
     if params.prefill in RESIDUAL_PREFILLS:  # G starts as the identity on its prefill: no correction
         nn.init.zeros_(g.conv13.weight)
         nn.init.zeros_(g.conv13.bias)
-    d = (ContextDiscriminator(params.local_size) if params.local_d else Discriminator()).to(device)
+    d = make_discriminator(params.d_arch, params.local_d, params.local_size).to(device)
     for m in g.modules():
         if isinstance(m, nn.BatchNorm2d):
             m.momentum = SEED_BN_MOMENTUM
@@ -243,14 +284,26 @@ def build_models(params: Params, device: torch.device):
 
 
 def make_step(g, d, opt_g, opt_d, *, criterion: nn.Module, params: Params, device: torch.device,
-              fill_colour: torch.Tensor | None = None):
+              fill_colour: torch.Tensor | None = None, augment_rng: torch.Generator | None = None):
     """``step(truth, mask, adversarial=True) -> (D loss, G loss)``: one step of the seed's loop, with
     the loss options of ``params`` and the speed options applied; the losses come back detached, NaN
     if D diverged. ``adversarial=False`` trains G alone on the reconstruction loss (GLCIC's first
-    phase): D is not trained and its loss is reported as 0."""
+    phase): D is not trained and its loss is reported as 0.
+
+    ``g`` and ``d`` may be DistributedDataParallel (``distributed.data_parallel``): each loss then
+    reaches its own network's weights through ``backward``, where DDP averages the gradients over
+    the ranks, and G's step runs D's bare module (``d_local``): a forward through DDP would make
+    DDP wait for D gradients that G's step does not compute."""
+    synced = isinstance(g, DistributedDataParallel)
+    d_local = d.module if isinstance(d, DistributedDataParallel) else d
     g_run, d_run = (torch.compile(g), torch.compile(d)) if params.compile else (g, d)
+    d_local = d_run if d_local is d else torch.compile(d_local) if params.compile else d_local
     colour = None if fill_colour is None else fill_colour.to(device).view(1, 3, 1, 1)
     adversarial_loss, generator_loss = AdversarialLoss(criterion), GeneratorLoss.from_params(params)
+    if params.d_arch == "patch":
+        augment_rng = augment_rng or torch.Generator(device).manual_seed(params.seed + 3)
+        return _patch_step(g_run, d_run, d_local, opt_g, opt_d, params=params, device=device, colour=colour,
+                           generator_loss=generator_loss, augment_rng=augment_rng, synced=synced)
 
     def autocast():  # the losses stay outside it: BCELoss is not autocast-safe
         return torch.autocast(device.type, dtype=torch.bfloat16, enabled=params.amp)
@@ -268,24 +321,70 @@ def make_step(g, d, opt_g, opt_d, *, criterion: nn.Module, params: Params, devic
             with autocast():
                 d_real, d_fake = d_run(truth, mask), d_run(inpainted.detach(), mask)
             d_loss = adversarial_loss.discriminator(d_real, d_fake)
-            _optimizer_step(opt_d, d_loss)
+            _optimizer_step(opt_d, d_loss, synced)
             with autocast():
-                d_inpainted = d_run(inpainted, mask)
+                d_inpainted = d_local(inpainted, mask)
             adversarial_term = adversarial_loss(d_inpainted)
             finite = torch.isfinite(torch.cat([d_real.view(-1), d_fake.view(-1), d_inpainted.view(-1)])).all()
         g_loss = loss(generated.float(), truth, mask, adversarial_term)
-        _optimizer_step(opt_g, g_loss)
+        _optimizer_step(opt_g, g_loss, synced)
         nan = torch.full((), float("nan"), device=truth.device)
         return torch.where(finite, d_loss.detach(), nan), torch.where(finite, g_loss.detach(), nan)
 
     return step
 
 
-def _optimizer_step(optimizer, loss):
-    """Step ``optimizer`` on the gradient of ``loss`` with respect to its own parameters only."""
+def _patch_step(g_run, d_run, d_local, opt_g, opt_d, *, params: Params, device, colour,
+                generator_loss: GeneratorLoss, augment_rng: torch.Generator, synced: bool = False):
+    """``make_step`` with SN-PatchGAN: D's hinge loss on photos and on blended composites (known
+    pixels pasted back, as LaMa feeds its D), optionally DiffAugmented; G's adversarial term is
+    the hinge term plus FM_WEIGHT / ADV_WEIGHT x feature matching, so ADV_WEIGHT x it adds both."""
+    fm_ratio = params.fm_weight / params.adv_weight
+
+    def judged(images, mask, features=False):  # features: G's step, through D's bare module (make_step)
+        if params.diff_augment:
+            images, mask = diff_augment(images, mask, augment_rng)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=params.amp):
+            return d_local.features(images, mask) if features else d_run(images, mask)
+
+    def step(truth, mask, adversarial=True):
+        masked = (1 - mask) * truth
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=params.amp):
+            generated = generator_output(g_run, masked, mask, prefill=params.prefill, fill_colour=colour)
+        inpainted = generated.float() * mask + masked
+        d_loss, term = truth.new_zeros(()), None
+        if adversarial:
+            d_loss = HingeLoss.discriminator(judged(truth, mask), judged(inpainted.detach(), mask))
+            _optimizer_step(opt_d, d_loss, synced)
+            drawn = augment_rng.get_state()  # the photo's features under the composite's augmentation
+            logits, fake = judged(inpainted, mask, features=True)
+            term = HingeLoss.generator(logits)
+            if fm_ratio:
+                augment_rng.set_state(drawn)
+                with torch.no_grad():
+                    real = judged(truth, mask, features=True)[1]
+                term = term + fm_ratio * HingeLoss.feature_matching(fake, real)
+        loss = generator_loss if adversarial else generator_loss.without_adversarial()
+        g_loss = loss(generated.float(), truth, mask, term)
+        _optimizer_step(opt_g, g_loss, synced)
+        finite = torch.isfinite(g_loss) & torch.isfinite(d_loss)
+        nan = torch.full((), float("nan"), device=truth.device)
+        return torch.where(finite, d_loss.detach(), nan), torch.where(finite, g_loss.detach(), nan)
+
+    return step
+
+
+def _optimizer_step(optimizer, loss, synced: bool = False):
+    """Step ``optimizer`` on the gradient of ``loss`` with respect to its own parameters only.
+    ``synced`` (DDP): through ``backward``, whose gradient hooks DDP averages over the ranks;
+    ``torch.autograd.grad`` would bypass them."""
     params = [p for group in optimizer.param_groups for p in group["params"]]
-    for p, grad in zip(params, torch.autograd.grad(loss, params)):
-        p.grad = grad
+    if synced:
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward(inputs=params)
+    else:
+        for p, grad in zip(params, torch.autograd.grad(loss, params)):
+            p.grad = grad
     optimizer.step()
 
 
