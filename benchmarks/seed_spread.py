@@ -1,16 +1,24 @@
-"""How much of notebook 06's ablation is the seed: every row trained again under other seeds, and
-each row's hole PSNR on the test split, and its change from the row before, as mean and range
-over seeds. The intervals in notebook 06 are over images for one seed; this is the other half.
+"""How much of a table is the seed: notebook 06's ablation rows (``--table ablation``) or the
+paper's four GANs of notebook 04 (``--table results``) trained again under other seeds, and each
+row's hole PSNR on the test split (for the ablation also its change from the row before), as mean
+and range over seeds. The intervals in notebooks 04-06 are over images for one seed; this is the
+other half.
 
-    python benchmarks/seed_spread.py --profile sample --seeds 42 43 44   # about 3 min a new seed here
+    python benchmarks/seed_spread.py --profile sample --seeds 42 43 44                  # 06: ~3 min a seed
+    python benchmarks/seed_spread.py --profile sample --seeds 42 43 44 --table results  # 04: ~3 min a seed
+
+It runs under the report's pinned CPU kernels (inpaint_utils/kernels.py), restarting itself
+under them, so its seed-42 rows are the committed tables' own.
 
 SEED sets the initial weights, the batch order and the random test masks (SEED + 1); the split,
 and so the test images, stay the seed notebook's (SPLIT_SEED = 42). Each seed other than the
 profile's trains under its own run name (sample-SEED=43), so the profile's own run is only read.
-The table is saved as reports/<profile>/ablation_seeds.{csv,md}.
+The table is saved as reports/<profile>/<table>_seeds.{csv,md}.
 """
 
 import argparse
+import os
+import sys
 
 import pandas as pd
 
@@ -26,6 +34,23 @@ def seed_table(profile: str, seed: int) -> pd.DataFrame:
     images = iu.load_images(params)
     table, _ = iu.ablation_table(iu.train_ablation(params, images), images["test"].images, params, baselines=False)
     return table[list(COLUMNS.values())]
+
+
+def results_seed_table(profile: str, seed: int) -> pd.DataFrame:
+    """Hole PSNR of the paper's four GANs trained under ``seed`` (notebooks 02-03), on the test split."""
+    base = iu.resolve_params(profile)
+    params = base if seed == base.seed else iu.resolve_params(profile, {"SEED": seed})
+    images = iu.load_images(params)
+    runs = iu.train_runs(params, images)
+    rows = {label: iu.evaluate(run.fill(), images["test"].images, iu.center_mask(), device="cpu").mean()["hole_psnr"]
+            for label, run in runs.items()}
+    return pd.DataFrame({COLUMNS["centre"]: rows})
+
+
+def results_spread(tables: dict[int, pd.DataFrame]) -> pd.DataFrame:
+    """Per GAN: hole PSNR under each seed, mean, smallest and largest."""
+    values = pd.DataFrame({f"seed {seed}": t[COLUMNS["centre"]] for seed, t in tables.items()})
+    return values.assign(mean=values.mean(axis=1), min=values.min(axis=1), max=values.max(axis=1)).rename_axis("method")
 
 
 def spread(tables: dict[int, pd.DataFrame]) -> pd.DataFrame:
@@ -45,9 +70,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", default="sample")
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 43, 44])
+    parser.add_argument("--table", choices=("ablation", "results"), default="ablation")
     args = parser.parse_args(argv)
-    table = spread({seed: seed_table(args.profile, seed) for seed in args.seeds})
-    iu.save_table(table, "ablation_seeds", iu.resolve_params(args.profile))
+    if os.environ.get("ATEN_CPU_CAPABILITY") != iu.PINNED_CPU_KERNELS["ATEN_CPU_CAPABILITY"]:
+        iu.pin_cpu_kernels()  # torch has not loaded yet in this process (inpaint_utils is lazy): restart pinned
+        os.execv(sys.executable, [sys.executable, *sys.argv])
+    if args.table == "results":
+        table = results_spread({seed: results_seed_table(args.profile, seed) for seed in args.seeds})
+    else:
+        table = spread({seed: seed_table(args.profile, seed) for seed in args.seeds})
+    iu.save_table(table, f"{args.table}_seeds", iu.resolve_params(args.profile))
     print(table.round(2).to_markdown())
 
 

@@ -8,7 +8,9 @@ flow one way, from the bottom of this list to the top:
 - ``remove``       the object-removal command: ``python -m inpaint_utils.remove --help``
 - ``batch``        the command's work: photos paired with masks and outputs, all checked before writing
 - ``removal``      object removal on a photo of any size, a crop per hole (notebook 07)
+- ``detail``       the photo's own fine texture carried into a fill at full resolution (HiFill's CRA)
 - ``photos``       users' photos read as a photographer's files, written back with their metadata
+- ``corpus``       the photo corpus: Debian's wallpaper photographs, fetched, checked, split once
 - ``train_release`` the command that trains and exports the release model
 - ``release``      the release model: its recipe, export, model card and checks (models/release/)
 - ``ablation``     the seed's next steps as options, trained and measured row by row (notebook 06)
@@ -21,15 +23,15 @@ flow one way, from the bottom of this list to the top:
 - ``realism``      realism without downloaded weights: sharpness, a classifier two-sample test
 - ``metrics``      the metric interface; pixel metrics; LPIPS and FID, with PERCEPTUAL's weights
 - ``show``         tables rounded to what the data support, and notes, as the notebooks show them
-- ``batches``      fresh random crops and synthetic dead leaves for training (CROPS="stream")
+- ``batches``      training crops: fresh random crops, multi-scale photo crops, synthetic dead leaves
 - ``checkpoints``  atomic checkpoints, checked against the run's parameters and architecture
-- ``losses``       the seed's criteria, the reconstruction loss, G's weighted loss
+- ``losses``       the seed's criteria, the reconstruction loss, G's weighted loss, SN-PatchGAN's hinge
 - ``fills``        hole fills: the generator's and the classical methods; the composite
-- ``models``       the seed's Generator and Discriminator, GLCIC's context discriminator
-- ``data``         the cat data sets, the seed's split, the uint8 image cache
+- ``models``       the seed's Generator and Discriminator, GLCIC's context discriminator, SN-PatchGAN's
+- ``data``         the cat data sets, the seed's split, the uint8 image cache, the held-out images
 - ``params``       parameters and profiles
 - ``kernels``      one family of CPU kernels for the report, the same on every x86 CPU
-- ``masks``        the seed's centre mask, random boxes and strokes, mask checks
+- ``masks``        the seed's centre mask, random boxes, strokes and blobs, mask checks
 - ``paths``        the repository, output folders, atomic writes
 
 Where this code departs from the seed notebook, the docstring says what the seed did and why.
@@ -44,26 +46,26 @@ _EXPORTS = {  # module: the names the notebooks use as iu.<name>
     "checkpoints": "load_checkpoint read_checkpoint",
     "comparison": "compare results",
     "ablation": "ABLATION ablation_params ablation_plan ablation_table describe_ablation test_masks train_ablation",
-    "data": "CatDataset SplitImages heldout_images load_cats load_images open_image sample_data_path seed_transform "
+    "data": "CatDataset SplitImages heldout_corpus_images heldout_images load_cats load_images open_image sample_data_path seed_transform "
             "split_summary to_rgb to_uint8",
-    "describe": "describe_realism describe_winners difference_between paired_difference",
-    "evaluation": "SEED_REPORTED UNTRAINED compare_methods evaluate evaluate_run load_per_image load_results "
+    "describe": "describe_realism describe_seed_spread describe_winners difference_between paired_difference",
+    "evaluation": "SEED_REPORTED UNTRAINED compare_methods evaluate evaluate_run load_per_image load_results read_table "
                   "perceptual_metrics results_table save_table seed_comparison untrained_generator",
     "figures": "plot_comparison_grid plot_fill_grid plot_image_sizes plot_inpainted_vs_truth plot_masks plot_removal "
                "plot_losses plot_mask plot_progress plot_psnr_distribution plot_training_pairs save_figure",
     "fills": "BASELINES CLASSICAL generator_fill inpaint",
-    "losses": "CRITERIA AdversarialLoss GeneratorLoss reconstruction_loss",
+    "losses": "CRITERIA AdversarialLoss GeneratorLoss HingeLoss diff_augment reconstruction_loss",
     "masks": "MASK_KINDS center_mask check_mask mask_batch",
     "metrics": "FID LPIPS METRICS PERCEPTUAL_MODES PSNR_CAP Metric PixelMetrics image_metrics perceptual_metric_set "
                "perceptual_weights",
     "realism": "C2ST REALISM_COLUMNS Sharpness gradient_magnitude realism_metric_set",
-    "models": "ContextDiscriminator Discriminator Generator count_parameters hole_crops layer_table",
+    "models": "ContextDiscriminator Discriminator Generator PatchDiscriminator count_parameters hole_crops layer_table make_discriminator",
     "kernels": "PINNED_CPU_KERNELS pin_cpu_kernels",
     "params": "HUB_ID PARAM_NAMES Params notebook_params parse_overrides profile_names resolve_device resolve_params "
               "seed_everything",
     "photos": "DEFAULT_MAX_PIXELS Photo PhotoError read_image read_mask read_photo save_photo",
     "corpus": "build_corpus corpus_photos",
-    "release": "ReleaseModel check_release export_release load_release train_release",
+    "release": "ReleaseModel check_release choose_release export_release load_release train_release training_photos",
     "removal": "box_mask check_options make_remover remove_object",
     "batch": "Refused Settings find_inputs plan_jobs prepare_output run_job",
     "paths": "NOTEBOOKS_DIR ROOT atomic_write atomic_write_text checkpoints_dir display_path figures_dir output_root "

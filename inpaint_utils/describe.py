@@ -69,13 +69,15 @@ def level_with(per_image: pd.DataFrame | None, best: str, others, column: str) -
 
 def leader_text(per_image: pd.DataFrame | None, best: str, others, column: str, what: str) -> str:
     """", level with X and Y" where ``best`` leads ``others`` only within the intervals, ", ahead of
-    every other {what}" where every interval excludes 0; "" without the per-image values."""
+    every other {what} in this run" where every interval excludes 0 (over images, for this one
+    training run: ``describe_seed_spread`` says whether retraining keeps the order); "" without
+    the per-image values."""
     others = list(others)
     if per_image is None or not others:
         return ""
     level = level_with(per_image, best, others, column)
     if not level:
-        return f", ahead of every other {what}"
+        return f", ahead of every other {what} in this run"
     return (f", level with {', '.join(level)} (intervals that hold 0: no {what} wins)" if len(level) == len(others)
             else f", level with {', '.join(level)}")
 
@@ -152,3 +154,21 @@ def describe_realism(table: pd.DataFrame, per_image: pd.DataFrame | None = None,
             f"{sharp}); hardest to tell from photos **{hardest}** (C2ST {table.loc[hardest, c2st]:.0%} "
             f"± {table.loc[hardest, spread]:.0%} over seeds{hard}), easiest {easiest} ({table.loc[easiest, c2st]:.0%}). "
             f"The best hole PSNR is **{best_psnr}**'s ({table.loc[best_psnr, psnr]:.2f} dB): {same}.")
+
+
+def describe_seed_spread(spread: pd.DataFrame | None, command: str) -> str:
+    """Markdown: whether the best row stays the best under every training seed (``spread``: a row
+    per method, a column per seed, as ``benchmarks/seed_spread.py --table results`` writes it).
+    The intervals over images hold one training run fixed; a rounding or seed change retrains it."""
+    if spread is None:
+        return f"No spread over training seeds was measured for this run (`{command}`)."
+    seeds = [c for c in spread.columns if c.startswith("seed ")]
+    ranges = ", ".join(f"{m} {spread.loc[m, 'min']:.2f} to {spread.loc[m, 'max']:.2f}"
+                       for m in spread.sort_values("mean", ascending=False).index)
+    best = spread["mean"].idxmax()
+    always = (spread.loc[best, seeds] > spread.drop(best)[seeds].max()).all()
+    verdict = (f"**{best}** is above every other under each seed" if always else
+               "**No row is first under every seed: at this budget they are level**, and which one comes first "
+               "is decided by the seed (or by rounding), not by the method")
+    return (f"Trained again under {len(seeds)} seeds ({', '.join(s.split()[1] for s in seeds)}; `{command}`), "
+            f"hole PSNR ranges over seeds: {ranges} dB. {verdict}.")

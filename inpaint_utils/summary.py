@@ -13,7 +13,7 @@ import pandas as pd
 
 from .ablation import mask_set
 from .data import HELDOUT_PHOTOS, SAMPLE_PHOTOS
-from .describe import describe_realism, difference_between, leader_text
+from .describe import describe_realism, describe_seed_spread, difference_between, leader_text
 from .evaluation import read_table
 from .params import HUB_ID
 from .realism import REALISM_COLUMNS
@@ -23,13 +23,14 @@ from .stats import LEVEL, RESAMPLES
 TITLE = "Object removal and inpainting with a generative adversarial network, reproduced"
 ORIGINAL = "Object Removal and Inpainting using Generative Adversarial Network"  # the seed's own title
 AUTHORS = "Anna Wang, Jimmy Yang and Philip Chen (University of Waterloo)"
+SEED_SPREAD = "python benchmarks/seed_spread.py --table results"  # writes results_seeds
 RELEASE_LABEL = "Release model"  # the row notebook 06 adds for the shipped model starts with this
 SAMPLE_TRAINING_PHOTOS = [name for name, (label, _) in SAMPLE_PHOTOS.items() if label == 0]
 
 
 def read_tables(run_dir: Path) -> dict[str, tuple[pd.DataFrame, pd.DataFrame | None]]:
     """{name: (table, its per-image values or None)} for each table the run wrote."""
-    return {name: saved for name in ("results", "ablation", "ablation_heldout")
+    return {name: saved for name in ("results", "ablation", "ablation_heldout", "results_seeds")
             if (saved := read_table(run_dir, name)) is not None}
 
 
@@ -118,7 +119,8 @@ def results_at_a_glance(tables: dict, card: dict | None, run: str) -> str:
             lines.append(f"- **{what}**{images}, {hole}: {best_versus_classical(table, per_image, masks)}.")
     if "results" in tables:
         lines.append("- **The seed's four GANs** (notebooks 2 to 4; test split, centre hole): "
-                     + best_versus_classical(*tables["results"], None, learned_kind="GAN") + ".")
+                     + best_versus_classical(*tables["results"], None, learned_kind="GAN") + ". "
+                     + describe_seed_spread(tables.get("results_seeds", (None,))[0], SEED_SPREAD))
     if card:
         training, data = card["training"], card["data"]
         photos = f" of {len(data['source photos'])} photos" if data.get("source photos") else ""

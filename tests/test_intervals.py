@@ -93,7 +93,7 @@ def test_the_best_gan_is_said_level_with_the_others_unless_its_intervals_exclude
     text = iu.describe_winners(iu.results_table(noisy), noisy)
     assert re.search(r"Best GAN, (L1|L2) \([0-9.]+, level with (L1|L2)\)", text), text  # not with BCE, 5 dB below
     clear = per_image_frame({"L1": base + 3, "L2": base, "BCE": base - 5, "Telea": base}, kinds)
-    assert "ahead of every other GAN" in iu.describe_winners(iu.results_table(clear), clear)
+    assert "ahead of every other GAN in this run" in iu.describe_winners(iu.results_table(clear), clear)
     tied = per_image_frame({"L1": base + 0.1 + rng.normal(0, 1, 40), "L2": base + rng.normal(0, 1, 40),
                             "BCE": base + rng.normal(0, 1, 40), "Telea": base - 3}, kinds)
     from inpaint_utils.summary import best_versus_classical
@@ -131,3 +131,16 @@ def test_describe_ablation_puts_an_interval_on_each_change():
     assert "+ pixel +" in text or "+ pixel -" in text
     assert "minus the best baseline, Telea (19.85 dB): -4.77 dB (95% interval" in text
     assert "+ pixel +0.23 dB (95% interval over images -0.12 to +0.5" in text and ": level within its interval" in text
+
+
+def test_the_seed_spread_says_level_unless_one_row_is_first_under_every_seed():
+    def spread(values):
+        t = pd.DataFrame(values, index=pd.Index(["BCE", "L1"], name="method"))
+        return t.assign(mean=t.mean(axis=1), min=t.min(axis=1), max=t.max(axis=1))
+
+    crossing = iu.describe_seed_spread(spread({"seed 42": [11.2, 10.1], "seed 43": [9.0, 10.5]}), "cmd")
+    assert "No row is first under every seed: at this budget they are level" in crossing
+    assert "L1 10.10 to 10.50, BCE 9.00 to 11.20" in crossing  # by mean, best first
+    ahead = iu.describe_seed_spread(spread({"seed 42": [11.2, 10.1], "seed 43": [10.6, 10.5]}), "cmd")
+    assert "**BCE** is above every other under each seed" in ahead
+    assert "No spread over training seeds" in iu.describe_seed_spread(None, "cmd")
