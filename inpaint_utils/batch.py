@@ -43,7 +43,8 @@ class Settings:
     dilate: int = 5
     margin: float = 1.0
     feather: int = 0
-    blend: str = "paste"
+    blend: str = "poisson"
+    detail: str = "cra"
     alpha: str = "keep"
     concat: bool = False
     max_pixels: int = DEFAULT_MAX_PIXELS
@@ -241,7 +242,7 @@ def run_job(job: Job, remover, settings: Settings, written: list[Path] | None = 
         warnings.simplefilter("ignore")
         warnings.simplefilter("always", UserWarning)
         result = remove_object(photo.pixels, mask, remover, dilate=settings.dilate, margin=settings.margin,
-                               feather=settings.feather, blend=settings.blend) if mask.any() else photo.pixels
+                               feather=settings.feather, blend=settings.blend, detail=settings.detail) if mask.any() else photo.pixels
     written = [] if written is None else written
     save_photo(job.output, result, photo.alpha, fmt=job.format, options=photo.save_options)
     written.append(job.output)

@@ -196,3 +196,32 @@ def _around(mask: np.ndarray) -> tuple[int, int, int, int]:
     pad = max(rows[-1] - rows[0], cols[-1] - cols[0], 16) // 2 + 1
     return (max(rows[0] - pad, 0), min(rows[-1] + 1 + pad, mask.shape[0]),
             max(cols[0] - pad, 0), min(cols[-1] + 1 + pad, mask.shape[1]))
+
+
+def plot_removal_zoom(photo: np.ndarray, hole: np.ndarray, results: dict, name: str, params: Params, *,
+                      size: int = 320, columns: int = 3, centre=None):
+    """The photo and each result (label -> H x W x 3 uint8) cropped to one ``size``-pixel window
+    around ``hole`` (its centre, or ``centre`` = (row, column)), drawn at 100%: one photo pixel per
+    figure pixel, so the reader judges the fill's texture and seam as a viewer does, not through
+    a downscale that hides the blur. The hole's outline is drawn on the photo."""
+    rows, cols = np.flatnonzero(hole.any(axis=1)), np.flatnonzero(hole.any(axis=0))
+    cy, cx = centre or ((rows[0] + rows[-1]) // 2, (cols[0] + cols[-1]) // 2)
+    height, width = min(size, photo.shape[0]), min(size, photo.shape[1])
+    top = int(np.clip(cy - height // 2, 0, photo.shape[0] - height))
+    left = int(np.clip(cx - width // 2, 0, photo.shape[1] - width))
+    window = slice(top, top + height), slice(left, left + width)
+    panels = {"Photo": photo, **results}
+    gap, title = 8, 22  # pixels between panels, above each for its title
+    grid_rows = -(-len(panels) // columns)
+    fig_w, fig_h = columns * (width + gap) + gap, grid_rows * (height + title + gap) + gap
+    fig = plt.figure(figsize=(fig_w / 100, fig_h / 100), dpi=100)  # save_figure's dpi: 100% scale
+    for i, (label, pixels) in enumerate(panels.items()):
+        r, c = divmod(i, columns)
+        x0, y0 = gap + c * (width + gap), fig_h - (r + 1) * (height + title + gap)
+        ax = fig.add_axes((x0 / fig_w, y0 / fig_h, width / fig_w, height / fig_h))
+        ax.imshow(pixels[window], interpolation="nearest")
+        if i == 0:
+            ax.contour(hole[window], levels=[0.5], colors="red", linewidths=0.8)
+        ax.set_title(label, fontsize=9)
+        ax.axis("off")
+    return save_figure(fig, name, params)

@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from .batch import Refused, Settings, missing_folders, plan_jobs, prepare_output, remove_empty, run_job
 from .photos import DEFAULT_MAX_PIXELS
-from .removal import MAX_DILATE, METHODS, check_options, make_remover
+from .removal import BLENDS, DETAILS, MAX_DILATE, METHODS, check_options, make_remover
 
 __all__ = ["main"]
 
@@ -81,11 +81,14 @@ def parse_args(argv=None):
                         help=f"grow the mask by this many pixels first, 0 to {MAX_DILATE} (default 5)")
     parser.add_argument("--margin", type=float, default=1.0,
                         help="context around each hole, as a multiple of its size on each side, 0 to 10 (default 1.0)")
-    blend = parser.add_mutually_exclusive_group()
-    blend.add_argument("--feather", type=int, default=0,
-                       help="blend the fill in over this many pixels inside the hole, at most --dilate")
-    blend.add_argument("--blend", choices=("paste", "poisson"), default="paste",
-                       help="paste the fill (default) or blend it with Poisson editing (cv2.seamlessClone)")
+    parser.add_argument("--blend", choices=BLENDS, default="poisson",
+                        help="poisson: match the fill to the photo at the hole's edge by Poisson editing (default: "
+                             "the seam measures best, benchmarks/removal_detail.py); paste: the fill as it is")
+    parser.add_argument("--detail", choices=DETAILS, default="cra",
+                        help="cra: give the fill the fine texture of the photo around it at full resolution "
+                             "(contextual residual aggregation, default); none: the fill as its method makes it")
+    parser.add_argument("--feather", type=int, default=0,
+                        help="then blend the result in over this many pixels inside the hole, at most --dilate")
     parser.add_argument("--concat", action="store_true",
                         help="also write <name>_compare.png beside each result: the photo, its mask and the result "
                              "side by side")
@@ -98,7 +101,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    settings = Settings(box=args.box, dilate=args.dilate, margin=args.margin, feather=args.feather, blend=args.blend,
+    settings = Settings(box=args.box, dilate=args.dilate, margin=args.margin, feather=args.feather, blend=args.blend, detail=args.detail,
                         alpha=args.alpha, concat=args.concat, max_pixels=args.max_pixels)
     try:
         check_options(args.dilate, args.margin, args.feather)
