@@ -51,7 +51,7 @@ _EXPORTS = {  # module: the names the notebooks use as iu.<name>
     "describe": "describe_realism describe_seed_spread describe_winners difference_between paired_difference",
     "evaluation": "SEED_REPORTED UNTRAINED compare_methods evaluate evaluate_run load_per_image load_results read_table "
                   "perceptual_metrics results_table save_table seed_comparison untrained_generator",
-    "figures": "plot_comparison_grid plot_fill_grid plot_image_sizes plot_inpainted_vs_truth plot_masks plot_removal "
+    "figures": "plot_comparison_grid plot_fill_grid plot_image_sizes plot_inpainted_vs_truth plot_masks plot_removal plot_removal_zoom "
                "plot_losses plot_mask plot_progress plot_psnr_distribution plot_training_pairs save_figure",
     "fills": "BASELINES CLASSICAL generator_fill inpaint",
     "losses": "CRITERIA AdversarialLoss GeneratorLoss HingeLoss diff_augment reconstruction_loss",
@@ -65,6 +65,7 @@ _EXPORTS = {  # module: the names the notebooks use as iu.<name>
               "seed_everything",
     "photos": "DEFAULT_MAX_PIXELS Photo PhotoError read_image read_mask read_photo save_photo",
     "corpus": "build_corpus corpus_photos",
+    "detail": "residual_aggregation",
     "release": "ReleaseModel check_release choose_release export_release load_release train_release training_photos",
     "removal": "box_mask check_options make_remover remove_object",
     "batch": "Refused Settings find_inputs plan_jobs prepare_output run_job",

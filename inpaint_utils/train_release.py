@@ -3,6 +3,7 @@
     python -m inpaint_utils.train_release                  # train (or resume), then export
     python -m inpaint_utils.train_release --export-only    # export the latest checkpoint as it is
     python -m inpaint_utils.train_release --check          # re-evaluate the shipped model against its card
+    python -m inpaint_utils.train_release --choose PIXEL ADV   # ship one of two exports by the card's rule
     torchrun --nproc_per_node=4 -m inpaint_utils.train_release   # data-parallel on 4 GPUs (or CPU processes)
 
 Training is resumable: interrupt it at any time and run the command again; each epoch
@@ -23,7 +24,7 @@ from pathlib import Path
 from . import distributed
 from .params import parse_overrides, resolve_params
 from .paths import checkpoints_dir
-from .release import RELEASE_DIR, check_release, export_release, train_release
+from .release import RELEASE_DIR, check_release, choose_release, export_release, train_release
 
 
 def parse_args(argv=None):
@@ -36,6 +37,9 @@ def parse_args(argv=None):
     parser.add_argument("--check", action="store_true", help="re-evaluate the shipped model against its card")
     parser.add_argument("--no-export", action="store_true",
                         help="train (or resume) only; export later with --export-only")
+    parser.add_argument("--choose", type=Path, nargs=2, metavar=("PIXEL", "ADVERSARIAL"),
+                        help="the exports (--output folders) of the release and release-adv profiles: copy the one "
+                             "that the rule picks (release.RULE) to --output, with a card holding both")
     parser.add_argument("--output", type=Path, default=RELEASE_DIR, help="where the model and its card go")
     return parser.parse_args(argv)
 
@@ -45,6 +49,11 @@ def main(argv=None) -> int:
     if args.check:
         print(check_release().to_string())
         print("the release model matches its card")
+        return 0
+    if args.choose:
+        card = choose_release(dict(zip(("pixel", "adversarial"), args.choose)), args.output)
+        print(f"shipped the {card['choice']['recipe']} recipe to {args.output}; the adversarial recipe: "
+              f"{card['choice']['adversarial recipe']}")
         return 0
     try:
         params = resolve_params(args.profile, parse_overrides(args.set))
