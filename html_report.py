@@ -11,6 +11,7 @@ that ran it: the report keeps displayed results only, with the machine's paths m
 
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import nbformat
 from bs4 import BeautifulSoup
@@ -146,7 +147,7 @@ def offline(html: str) -> str:
         if heading.find_parent("nav") or not heading.get("id") or heading is title:
             continue
         item = soup.new_tag("li")
-        link = soup.new_tag("a", href=f"#{heading['id']}")
+        link = soup.new_tag("a", href=f"#{quote(heading['id'], safe='')}")  # a heading may hold "%" or "#"
         link.string = heading.get_text().rstrip("¶").strip()
         item.append(link)
         if heading.name == "h1":

@@ -156,7 +156,7 @@ def test_checkpoints_from_before_these_options_still_load_as_the_seeds(params, t
 
 
 @pytest.mark.parametrize("override, message", [
-    ({"MASK": "circle"}, "MASK must be one of 'center', 'box', 'stroke', 'mixed', got 'circle'"),
+    ({"MASK": "circle"}, "MASK must be one of 'center', 'box', 'stroke', 'mixed', 'blob', 'lama', got 'circle'"),
     ({"REC_WEIGHT": 0.0, "ADV_WEIGHT": 0.0}, "not both 0"),
     ({"G_ONLY_EPOCHS": 2}, "set REC_WEIGHT > 0"),
     ({"REC_LOSS": "huber"}, "REC_LOSS must be one of 'l1', 'l2'"),

@@ -100,7 +100,7 @@ def test_failing_notebook_stops_the_report_naming_notebook_and_cell(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--profile", "fast"], "unknown profile 'fast'; valid profiles: full, long, release, sample, smoke"),
+    (["--profile", "fast"], "unknown profile 'fast'; valid profiles: full, long, release, release-adv, sample, smoke"),
     (["--set", "EPOCHS=3"], "unknown parameter name 'EPOCHS'; valid names: DATA,"),
 ])
 def test_report_refuses_unknown_profiles_and_parameters_before_running(tmp_path, args, message):
