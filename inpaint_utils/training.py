@@ -133,8 +133,10 @@ def train_gan(run: str, criterion: nn.Module, params: Params, *, train_images: t
     mask_rng = torch.Generator(device).manual_seed(seed)
     crop_rng = torch.Generator(device).manual_seed(seed + 2)
     augment_rng = torch.Generator(device).manual_seed(seed + 3)  # DIFF_AUGMENT
-    fill_colour = torch.stack([i.float().mean(dim=(-2, -1)) for i in train_images]).mean(dim=0) / 255 \
-        if params.prefill == "mean" else None  # per image, then over images: photos may differ in size
+    fill_colour = None
+    if params.prefill == "mean":  # photos (CROPS="photos") differ in size: per photo, then over photos
+        fill_colour = (train_images.float().mean(dim=(0, 2, 3)) if torch.is_tensor(train_images) else
+                       torch.stack([p.float().mean(dim=(1, 2)) for p in train_images]).mean(dim=0)) / 255
     history = {"g_losses": [], "d_losses": [], "epoch_g": [], "epoch_d": [], "epoch_seconds": [],
                "val_samples": torch.empty(0, min(VAL_SAMPLES, len(val_images)), 3,
                                           params.image_size, params.image_size, dtype=torch.uint8),
