@@ -302,13 +302,14 @@ def make_step(g, d, opt_g, opt_d, *, criterion: nn.Module, params: Params, devic
     d_local = d_run if d_local is d else torch.compile(d_local) if params.compile else d_local
     colour = None if fill_colour is None else fill_colour.to(device).view(1, 3, 1, 1)
     adversarial_loss, generator_loss = AdversarialLoss(criterion), GeneratorLoss.from_params(params)
-    if params.d_arch == "patch":
-        augment_rng = augment_rng or torch.Generator(device).manual_seed(params.seed + 3)
-        return _patch_step(g_run, d_run, d_local, opt_g, opt_d, params=params, device=device, colour=colour,
-                           generator_loss=generator_loss, augment_rng=augment_rng, synced=synced)
 
     def autocast():  # the losses stay outside it: BCELoss is not autocast-safe
         return torch.autocast(device.type, dtype=torch.bfloat16, enabled=params.amp)
+
+    if params.d_arch == "patch":
+        augment_rng = augment_rng or torch.Generator(device).manual_seed(params.seed + 3)
+        return _patch_step(g_run, d_run, d_local, opt_g, opt_d, params=params, autocast=autocast, colour=colour,
+                           generator_loss=generator_loss, augment_rng=augment_rng, synced=synced)
 
     def step(truth, mask, adversarial=True):
         if params.channels_last:
@@ -336,7 +337,7 @@ def make_step(g, d, opt_g, opt_d, *, criterion: nn.Module, params: Params, devic
     return step
 
 
-def _patch_step(g_run, d_run, d_local, opt_g, opt_d, *, params: Params, device, colour,
+def _patch_step(g_run, d_run, d_local, opt_g, opt_d, *, params: Params, autocast, colour,
                 generator_loss: GeneratorLoss, augment_rng: torch.Generator, synced: bool = False):
     """``make_step`` with SN-PatchGAN: D's hinge loss on photos and on blended composites (known
     pixels pasted back, as LaMa feeds its D), optionally DiffAugmented; G's adversarial term is
@@ -346,12 +347,12 @@ def _patch_step(g_run, d_run, d_local, opt_g, opt_d, *, params: Params, device, 
     def judged(images, mask, features=False):  # features: G's step, through D's bare module (make_step)
         if params.diff_augment:
             images, mask = diff_augment(images, mask, augment_rng)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=params.amp):
+        with autocast():
             return d_local.features(images, mask) if features else d_run(images, mask)
 
     def step(truth, mask, adversarial=True):
         masked = (1 - mask) * truth
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=params.amp):
+        with autocast():
             generated = generator_output(g_run, masked, mask, prefill=params.prefill, fill_colour=colour)
         inpainted = generated.float() * mask + masked
         d_loss, term = truth.new_zeros(()), None

@@ -58,3 +58,16 @@ def no_weight_downloads(monkeypatch):
         raise OSError("downloads are off in the tests")
 
     monkeypatch.setattr(iu.metrics, "_download", refuse)
+
+
+def whole_and_resumed(params, train_images, val_images, folder: Path):
+    """The release-style run trained for 2 epochs at once, and again cut after epoch 1 and resumed."""
+    import torch.nn as nn
+
+    def train(checkpoint, epochs):
+        return iu.train_gan("release", nn.BCELoss(), params, train_images=train_images, val_images=val_images,
+                            checkpoint=folder / checkpoint, epochs=epochs)
+
+    whole = train("whole.pt", 2)
+    train("cut.pt", 1)
+    return whole, train("cut.pt", 2)

@@ -7,8 +7,7 @@ import json
 import numpy as np
 import pytest
 import torch
-import torch.nn as nn
-from conftest import smooth_images
+from conftest import smooth_images, whole_and_resumed
 from PIL import Image
 
 import inpaint_utils as iu
@@ -80,15 +79,7 @@ def photo_params(params, **changes):
 def test_an_adversarial_photo_run_resumes_to_the_same_weights(params, tmp_path):
     p = photo_params(params)
     photos = [smooth_images(1, size=s, seed=s)[0] for s in (300, 200, 130)]
-    val = smooth_images(2, seed=4)
-
-    def train(checkpoint, epochs):
-        return iu.train_gan("release", nn.BCELoss(), p, train_images=photos, val_images=val,
-                            checkpoint=tmp_path / checkpoint, epochs=epochs)
-
-    whole = train("whole.pt", 2)
-    train("cut.pt", 1)
-    resumed = train("cut.pt", 2)
+    whole, resumed = whole_and_resumed(p, photos, smooth_images(2, seed=4), tmp_path)
     assert resumed.history["g_losses"] == whole.history["g_losses"]
     assert resumed.history["d_losses"] == whole.history["d_losses"] and whole.history["d_losses"][-1] > 0
     for a, b in ((resumed.g, whole.g), (resumed.d, whole.d), (resumed.ema, whole.ema)):

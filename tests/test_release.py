@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
-from conftest import smooth_images
+from conftest import smooth_images, whole_and_resumed
 
 import inpaint_utils as iu
 from inpaint_utils import batches
@@ -73,14 +73,7 @@ def release_params(params, **changes):
 
 def test_a_stream_run_with_ema_resumes_to_the_same_weights(params, tmp_path):
     p = release_params(params)
-    sources, val = smooth_images(6, size=128, seed=3), smooth_images(2, seed=4)
-    def train(checkpoint, epochs):
-        return iu.train_gan("release", nn.BCELoss(), p, train_images=sources, val_images=val,
-                            checkpoint=tmp_path / checkpoint, epochs=epochs)
-
-    whole = train("whole.pt", 2)
-    train("cut.pt", 1)
-    resumed = train("cut.pt", 2)
+    whole, resumed = whole_and_resumed(p, smooth_images(6, size=128, seed=3), smooth_images(2, seed=4), tmp_path)
     assert resumed.history["g_losses"] == whole.history["g_losses"]
     for a, b in ((resumed.g, whole.g), (resumed.ema, whole.ema)):
         assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
