@@ -59,7 +59,7 @@ _EXPORTS = {  # module: the names the notebooks use as iu.<name>
     "metrics": "FID LPIPS METRICS PERCEPTUAL_MODES PSNR_CAP Metric PixelMetrics image_metrics perceptual_metric_set "
                "perceptual_weights",
     "realism": "C2ST REALISM_COLUMNS Sharpness gradient_magnitude realism_metric_set",
-    "models": "ContextDiscriminator Discriminator Generator PatchDiscriminator count_parameters hole_crops layer_table make_discriminator",
+    "models": "ContextDiscriminator Discriminator Generator PatchDiscriminator count_parameters hole_crops layer_table make_discriminator make_generator",
     "kernels": "PINNED_CPU_KERNELS pin_cpu_kernels",
     "params": "HUB_ID PARAM_NAMES Params notebook_params parse_overrides profile_names resolve_device resolve_params "
               "seed_everything",

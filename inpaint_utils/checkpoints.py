@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .models import Generator, make_discriminator
+from .models import Generator, make_discriminator, make_generator
 from .params import TRAINING_IDENTITY, Params
 
 CHECKPOINT_FORMAT = 1
@@ -82,7 +82,7 @@ def build_networks(state: dict, path) -> tuple[Generator, nn.Module]:
     """The checkpoint's G and D, of its architecture, with its weights loaded, in eval mode."""
     saved = state["params"]
     d = make_discriminator(saved.get("d_arch", "seed"), saved.get("local_d", False), saved.get("local_size", 32))
-    return (load_weights(Generator(), state["generator"], path, "generator").eval(),
+    return (load_weights(make_generator(saved.get("g_arch", "seed")), state["generator"], path, "generator").eval(),
             load_weights(d, state["discriminator"], path, "discriminator").eval())
 
 
@@ -106,6 +106,6 @@ def ema_generator(state: dict) -> Generator | None:
     """The EMA of G's weights that a checkpoint holds (EMA_DECAY > 0), or None."""
     if "ema" not in state:
         return None
-    g = Generator()
+    g = make_generator(state["params"].get("g_arch", "seed"))
     g.load_state_dict({k.removeprefix("module."): v for k, v in state["ema"].items() if k.startswith("module.")})
     return g.eval()

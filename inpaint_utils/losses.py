@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 import torch
 import torch.nn as nn
 
+from .metrics import PSNR_CAP
 from .params import Params
 
 # The seed trains one model per criterion; each is applied to D's sigmoid output vs labels 1/0.
@@ -69,7 +70,12 @@ class GeneratorLoss:
 
 def reconstruction_loss(generated, truth, mask, *, kind: str = "l1", known_weight: float = 0.0):
     """Mean L1 or L2 error over each image's hole pixels (so small and large holes weigh the same),
-    plus ``known_weight`` x the same over its known pixels; averaged over the batch."""
+    plus ``known_weight`` x the same over its known pixels; averaged over the batch.
+
+    ``kind="psnr"`` is minus each image's hole PSNR (the log of its L2 error, as NAFNet's PSNR
+    loss), averaged over the batch: the measure the card reports. A mean of errors is ruled by
+    the textured crops' large ones, and a model that trims them by adding small errors to the
+    many smooth crops, where a harmonic fill is nearly exact, lowers it while its PSNR falls."""
     error = (generated - truth).abs() if kind == "l1" else (generated - truth).square()
     hole = mask.expand_as(truth[:, :1])
     per_image = (error * hole).sum(dim=(1, 2, 3)) / (3 * hole.sum(dim=(1, 2, 3))).clamp(min=1)
@@ -77,6 +83,8 @@ def reconstruction_loss(generated, truth, mask, *, kind: str = "l1", known_weigh
         known = 1 - hole
         per_image = per_image + known_weight * (error * known).sum(dim=(1, 2, 3)) / \
             (3 * known.sum(dim=(1, 2, 3))).clamp(min=1)
+    if kind == "psnr":  # in dB; the floor is evaluation's PSNR_CAP, beyond which no image gains
+        per_image = 10 * torch.log10(per_image.clamp(min=10 ** (-PSNR_CAP / 10)))
     return per_image.mean()
 
 
@@ -84,11 +92,20 @@ class HingeLoss:
     """SN-PatchGAN's losses (DeepFill v2), on a patch discriminator's logits: D pushes photos'
     patches above +1 and composites' below -1; G raises its composites' logits. With LaMa's
     feature matching: the L1 distance between D's activations on the composite and on the photo,
-    which gives G a dense signal where the logits alone are sparse."""
+    which gives G a dense signal where the logits alone are sparse.
+
+    Given the holes (``hole``, the mask at the image's size), a composite's patches that hold no
+    hole pixel are photo, pixel for pixel, so D is asked to call them real, as LaMa does
+    (``mask_as_fake_target``). Asked to call them fake too, D got opposite targets for the same
+    input on most patches and learned nothing (its loss stayed at 2.0)."""
 
     @staticmethod
-    def discriminator(d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
-        return torch.relu(1 - d_real.float()).mean() + torch.relu(1 + d_fake.float()).mean()
+    def discriminator(d_real: torch.Tensor, d_fake: torch.Tensor, hole: torch.Tensor | None = None) -> torch.Tensor:
+        fake = torch.relu(1 + d_fake.float())
+        if hole is not None:
+            patches = patch_holes(hole, d_fake.shape[-2:])
+            fake = patches * fake + (1 - patches) * torch.relu(1 - d_fake.float())
+        return torch.relu(1 - d_real.float()).mean() + fake.mean()
 
     @staticmethod
     def generator(d_fake: torch.Tensor) -> torch.Tensor:
@@ -124,6 +141,11 @@ def diff_augment(images: torch.Tensor, mask: torch.Tensor, generator: torch.Gene
     batch = torch.arange(n, device=device)[:, None, None]
     moved = padded.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]].permute(0, 3, 1, 2)
     return moved[:, :3], moved[:, 3:]
+
+
+def patch_holes(hole: torch.Tensor, size) -> torch.Tensor:
+    """1 where a patch of a logit map of ``size`` holds any hole pixel of ``hole`` (N or 1, 1, H, W), else 0."""
+    return nn.functional.adaptive_max_pool2d(hole.float(), size)
 
 
 def _scores(out: torch.Tensor) -> torch.Tensor:

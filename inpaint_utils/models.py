@@ -11,21 +11,27 @@ class Generator(nn.Module):
     4x64x64 -> 64x64x64 -> 128x32x32 -> 256x16x16 -> 256x16x16 -> (dilation 2) 256x14x14
     -> (dilation 4) 256x8x8 -> 256x8x8 -> 128x16x16 -> 128x16x16 -> 64x32x32 -> 64x64x64
     -> 64x64x64 -> 3x64x64. Batch norm follows each ReLU, as in the seed. 3,647,043 parameters.
+
+    ``same=True`` (G_ARCH="same", the release recipe's) keeps the same layers but pads the dilated
+    convolutions to keep their size, so the middle stays 16x16 and aligned with the image, and the
+    third upsampling becomes a 3x3 stride-1 transposed convolution: any input of a side divisible by
+    4 maps to the same size, and a hole's features sit where the hole is. 3,618,371 parameters.
     """
 
-    def __init__(self, im_channels: int = 3):
+    def __init__(self, im_channels: int = 3, same: bool = False):
         super().__init__()
         self.conv1 = nn.Conv2d(im_channels + 1, 64, 5, stride=1, padding=2)
         self.conv2 = nn.Conv2d(64, 128, 3, stride=2, padding=1)
         self.conv3 = nn.Conv2d(128, 256, 3, stride=2, padding=1)
         self.conv4 = nn.Conv2d(256, 256, 3, stride=1, padding=1)
-        self.conv5 = nn.Conv2d(256, 256, 3, stride=1, padding=1, dilation=2)
-        self.conv6 = nn.Conv2d(256, 256, 3, stride=1, padding=1, dilation=4)
+        self.conv5 = nn.Conv2d(256, 256, 3, stride=1, padding=2 if same else 1, dilation=2)
+        self.conv6 = nn.Conv2d(256, 256, 3, stride=1, padding=4 if same else 1, dilation=4)
         self.conv7 = nn.Conv2d(256, 256, 3, stride=1, padding=1)
         self.deconv8 = nn.ConvTranspose2d(256, 128, 4, stride=2, padding=1)
         self.conv9 = nn.Conv2d(128, 128, 3, stride=1, padding=1)
         self.deconv10 = nn.ConvTranspose2d(128, 64, 4, stride=2, padding=1)
-        self.deconv11 = nn.ConvTranspose2d(64, 64, 4, stride=2, padding=1)
+        self.deconv11 = nn.ConvTranspose2d(64, 64, 3, stride=1, padding=1) if same else \
+            nn.ConvTranspose2d(64, 64, 4, stride=2, padding=1)
         self.conv12 = nn.Conv2d(64, 64, 3, stride=1, padding=1)
         self.conv13 = nn.Conv2d(64, 3, 3, stride=1, padding=1)
         for i, width in enumerate((64, 128, 256, 256, 256, 256, 256, 128, 128, 64, 64, 64), start=1):
@@ -135,6 +141,11 @@ class PatchDiscriminator(nn.Module):
 
     def forward(self, x, mask):
         return self.features(x, mask)[0]
+
+
+def make_generator(g_arch: str = "seed") -> Generator:
+    """The generator a run's parameters name: the seed's, or its size-preserving variant ("same")."""
+    return Generator(same=g_arch == "same")
 
 
 def make_discriminator(d_arch: str = "seed", local_d: bool = False, local_size: int = 32) -> nn.Module:

@@ -24,6 +24,7 @@ SPLITS = ("train", "validation", "test")
 # that G learns to correct: its output is added to the fill, and an untrained G returns the fill.
 RESIDUAL_PREFILLS = ("telea", "navier-stokes", "harmonic")
 PREFILLS = ("zero", "mean", *RESIDUAL_PREFILLS)
+G_ARCHS = ("seed", "same")  # the seed's generator, or its size-preserving variant (models.make_generator)
 D_ARCHS = ("seed", "patch")  # the seed's discriminator (or GLCIC's), or SN-PatchGAN (models.make_discriminator)
 
 
@@ -59,10 +60,11 @@ class Params:
     mask: str = _trains("center")  # training masks: "center" (the seed's hole), "box", "stroke" or "mixed"
     rec_weight: float = _trains(0.0)  # weight of the reconstruction loss in G's loss (Context Encoders: 0.999)
     adv_weight: float = _trains(1.0)  # weight of the adversarial loss in G's loss (0: a pixel-only model)
-    rec_loss: str = _trains("l1")  # reconstruction loss over the hole, divided by its area: "l1" or "l2"
+    rec_loss: str = _trains("l1")  # reconstruction loss over the hole, by its area: "l1", "l2" or "psnr" (-hole PSNR)
     known_weight: float = _trains(0.0)  # reconstruction weight on the known pixels, relative to the hole's
     local_d: bool = _trains(False)  # add GLCIC's local discriminator, on a crop around the hole
     local_size: int = _trains(32)  # side of the local discriminator's crop
+    g_arch: str = _trains("seed")  # "seed" (the seed's G) or "same" (the same layers, size-preserving padding)
     d_arch: str = _trains("seed")  # "seed" (the seed's D, or GLCIC's with LOCAL_D) or "patch" (SN-PatchGAN, hinge loss)
     fm_weight: float = _trains(0.0)  # D_ARCH="patch": weight of the feature-matching loss in G's loss (LaMa)
     diff_augment: bool = _trains(False)  # D_ARCH="patch": DiffAugment D's inputs (few-photo GAN training)
@@ -107,8 +109,8 @@ TRAINING_IDENTITY = tuple(f.name for f in fields(Params) if f.metadata.get("trai
 # Overrides that leave a run's results as they are; any other override gives the run its own name
 # (RUN_NAME), e.g. sample-BCE_EPOCHS=5, so it never overwrites the profile's figures and checkpoints.
 OUTPUT_NEUTRAL = tuple(f.name for f in fields(Params) if f.metadata.get("neutral"))
-CHOICES = {"mask": MASK_KINDS, "eval_masks": MASK_KINDS[1:], "rec_loss": ("l1", "l2"), "prefill": PREFILLS,
-           "crops": ("fixed", "stream", "photos"), "perceptual": ("auto", "off", "required"), "d_arch": D_ARCHS}
+CHOICES = {"mask": MASK_KINDS, "eval_masks": MASK_KINDS[1:], "rec_loss": ("l1", "l2", "psnr"), "prefill": PREFILLS,
+           "crops": ("fixed", "stream", "photos"), "perceptual": ("auto", "off", "required"), "d_arch": D_ARCHS, "g_arch": G_ARCHS}
 
 
 def profile_names() -> list[str]:

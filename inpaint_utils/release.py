@@ -1,12 +1,12 @@
 """The release model: one trained inpainter that ships in ``models/release/``, with its card.
 
 The recipe is the ``release`` profile: the seed's generator correcting a harmonic fill, trained on
-fresh crops of the training split (and a share of dead leaves) with random masks, an L1 hole loss,
-bf16 autocast, and an EMA of G's weights (an adversarial variant did worse: profiles/release.yaml).
-``python -m inpaint_utils.train_release`` trains it (resumably) and exports the EMA generator
-alone, in half precision, with ``model_card.json`` (every parameter, the data, steps, time, machine, versions,
-sha256, metrics beside the classical fills on the same images) and ``MODEL_CARD.md``.
-"""
+multi-scale crops of the photo corpus's training photos with object-like masks and a hole-PSNR
+loss, bf16 autocast, and an EMA of G's weights; ``release-adv`` adds SN-PatchGAN, and ``RULE``
+picks which of the two ships (``--choose``). ``python -m inpaint_utils.train_release`` trains it
+(resumably) and exports the EMA generator alone, in half precision, with ``model_card.json`` (every
+parameter, the data, steps, time, machine, versions, sha256, metrics beside the classical fills on
+the same images) and ``MODEL_CARD.md``."""
 
 import dataclasses
 import hashlib
@@ -29,7 +29,7 @@ from .data import SAMPLE_PHOTOS, heldout_corpus_images, heldout_images, load_ima
 from .describe import paired_difference
 from .evaluation import UNTRAINED
 from .fills import generator_fill
-from .models import Generator
+from .models import Generator, make_generator
 from .params import Params, resolve_params
 from .photos import PHOTO_SUFFIXES, read_image
 from .paths import ROOT, atomic_save, atomic_write, atomic_write_text, checkpoints_dir
@@ -119,7 +119,7 @@ def export_release(checkpoint: Path, out_dir: Path = RELEASE_DIR) -> dict:
     if g is None:
         raise ValueError(f"{checkpoint} has no EMA generator: the release recipe sets EMA_DECAY")
     half = {k: v.half() if v.is_floating_point() else v for k, v in g.state_dict().items()}
-    atomic_save({"format": RELEASE_FORMAT, "generator": half, "prefill": params.prefill,
+    atomic_save({"format": RELEASE_FORMAT, "generator": half, "g_arch": params.g_arch, "prefill": params.prefill,
                  "fill_colour": state.get("fill_colour")}, out_dir / MODEL_FILE)
     model = load_release(out_dir / MODEL_FILE, check=False)
     history = state["history"]
@@ -221,7 +221,7 @@ def load_release(path: Path | None = None, device="cpu", check: bool = True) -> 
         raise ValueError(f"{path} is not a readable release model ({type(e).__name__})") from None
     if not isinstance(state, dict) or state.get("format") != RELEASE_FORMAT:
         raise ValueError(f"{path} is not a release model of this project (format {RELEASE_FORMAT})")
-    g = Generator()
+    g = make_generator(state.get("g_arch", "seed"))
     g.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state["generator"].items()})
     return ReleaseModel(g.to(device).eval(), state["prefill"], state["fill_colour"], card, path)
 

@@ -26,7 +26,7 @@ from .evaluation import Validation
 from .fills import generator_fill, generator_output, inpaint
 from .losses import CRITERIA, AdversarialLoss, GeneratorLoss, HingeLoss, criterion_key, diff_augment
 from .masks import center_mask, mask_batch
-from .models import Generator, make_discriminator
+from .models import Generator, make_discriminator, make_generator
 from .params import RESIDUAL_PREFILLS, Params, resolve_device, seed_everything
 from .paths import atomic_save, checkpoints_dir
 
@@ -268,7 +268,7 @@ def build_models(params: Params, device: torch.device):
         warnings.warn("AMP=True on a CPU without bf16 instructions (AVX512_BF16 or AMX): bf16 autocast is "
                       "emulated there and can be many times slower than float32", stacklevel=3)
     seed_everything(params.seed)
-    g = Generator().to(device)
+    g = make_generator(params.g_arch).to(device)
     if params.prefill in RESIDUAL_PREFILLS:  # G starts as the identity on its prefill: no correction
         nn.init.zeros_(g.conv13.weight)
         nn.init.zeros_(g.conv13.bias)
@@ -348,7 +348,7 @@ def _patch_step(g_run, d_run, d_local, opt_g, opt_d, *, params: Params, autocast
         if params.diff_augment:
             images, mask = diff_augment(images, mask, augment_rng)
         with autocast():
-            return d_local.features(images, mask) if features else d_run(images, mask)
+            return (d_local.features(images, mask) if features else d_run(images, mask)), mask
 
     def step(truth, mask, adversarial=True):
         masked = (1 - mask) * truth
@@ -357,15 +357,17 @@ def _patch_step(g_run, d_run, d_local, opt_g, opt_d, *, params: Params, autocast
         inpainted = generated.float() * mask + masked
         d_loss, term = truth.new_zeros(()), None
         if adversarial:
-            d_loss = HingeLoss.discriminator(judged(truth, mask), judged(inpainted.detach(), mask))
+            d_real, _ = judged(truth, mask)
+            d_fake, seen = judged(inpainted.detach(), mask)  # seen: the holes where D saw them
+            d_loss = HingeLoss.discriminator(d_real, d_fake, seen)
             _optimizer_step(opt_d, d_loss, synced)
             drawn = augment_rng.get_state()  # the photo's features under the composite's augmentation
-            logits, fake = judged(inpainted, mask, features=True)
+            (logits, fake), _ = judged(inpainted, mask, features=True)
             term = HingeLoss.generator(logits)
             if fm_ratio:
                 augment_rng.set_state(drawn)
                 with torch.no_grad():
-                    real = judged(truth, mask, features=True)[1]
+                    real = judged(truth, mask, features=True)[0][1]
                 term = term + fm_ratio * HingeLoss.feature_matching(fake, real)
         loss = generator_loss if adversarial else generator_loss.without_adversarial()
         g_loss = loss(generated.float(), truth, mask, term)

@@ -91,6 +91,19 @@ def test_reconstruction_loss_is_the_mean_error_over_each_hole():
     assert reconstruction_loss(generated, truth, masks, kind="l1", known_weight=1.0).item() == pytest.approx(1.0)
 
 
+def test_the_psnr_loss_is_minus_the_mean_hole_psnr_of_evaluation():
+    pixels = torch.randint(20, 230, (2, 3, 64, 64), dtype=torch.uint8)
+    truth = pixels.float() / 255
+    generated = truth.clone()
+    masks = torch.zeros(2, 1, 64, 64)
+    masks[:, :, 20:40, 20:40] = 1
+    generated[0] += 0.1 * masks[0]  # 20 dB
+    generated[1] += 0.01 * masks[1]  # 40 dB: L2 would weigh it 100 times less than the first
+    assert reconstruction_loss(generated, truth, masks, kind="psnr").item() == pytest.approx(-30, abs=1e-3)
+    measured = iu.evaluate(lambda masked, mask: generated, pixels, masks)["hole_psnr"]
+    assert -measured.mean() == pytest.approx(-30, abs=1e-3)
+
+
 def test_g_only_phase_leaves_the_discriminator_untouched(params):
     p, g, d, step = models_and_step(params, rec_weight=1.0, adv_weight=0.5, g_only_epochs=1)
     d0 = copy.deepcopy(d)

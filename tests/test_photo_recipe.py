@@ -42,6 +42,14 @@ def test_photo_crops_span_native_texture_to_whole_scenes_without_aliasing():
     assert torch.equal(crops, again)
 
 
+def test_the_size_preserving_generator_has_the_seeds_layers_and_keeps_any_size():
+    seed, same = iu.make_generator("seed"), iu.make_generator("same")
+    assert list(seed.state_dict()) == list(same.state_dict())
+    assert same(torch.rand(2, 4, 64, 64)).shape == (2, 3, 64, 64)
+    assert same(torch.rand(1, 4, 96, 128)).shape == (1, 3, 96, 128)
+    assert seed(torch.rand(1, 4, 96, 128)).shape == (1, 3, 128, 192)  # the seed's maps 64 px alone to its size
+
+
 def test_the_patch_discriminator_scores_each_patch_and_is_spectrally_normalised():
     d = iu.PatchDiscriminator()
     out = d(torch.rand(2, 3, 64, 64), torch.ones(2, 1, 64, 64))
@@ -58,6 +66,16 @@ def test_hinge_and_feature_matching_losses():
     assert iu.HingeLoss.generator(fake) == 2
     features = [torch.ones(2, 3, 4, 4), torch.zeros(2, 5)]
     assert iu.HingeLoss.feature_matching(features, [f + 0.5 for f in features]) == pytest.approx(0.5)
+
+
+def test_the_hinge_loss_calls_a_composites_patches_outside_the_hole_real():
+    hole = torch.zeros(1, 1, 64, 64)
+    hole[..., 20:30, 36:40] = 1  # inside patch (1, 2) of a 4x4 logit map
+    real, fake = torch.ones(1, 1, 4, 4), torch.ones(1, 1, 4, 4)
+    fake[..., 1, 2] = -1
+    assert iu.HingeLoss.discriminator(real, fake, hole) == 0  # a perfect D: only the hole's patch is fake
+    assert iu.HingeLoss.discriminator(real, -torch.ones(1, 1, 4, 4), hole) == 2 * 15 / 16
+    assert iu.HingeLoss.discriminator(real, fake) == 2 * 15 / 16  # without the holes: every patch fake
 
 
 def test_diff_augment_moves_image_and_mask_together_and_passes_gradients():

@@ -81,7 +81,7 @@ def test_a_stream_run_with_ema_resumes_to_the_same_weights(params, tmp_path):
 
 
 def test_export_writes_a_half_precision_generator_its_card_and_passes_its_own_check(params, tmp_path):
-    p = release_params(params, val_every=2)
+    p = release_params(params, val_every=2, g_arch="same")  # the seed's G: the committed model's --check
     run = iu.train_gan("release", nn.BCELoss(), p, train_images=smooth_images(6, size=128), val_images=smooth_images(2),
                        checkpoint=tmp_path / "release.pt", epochs=1)
     card = export_release(run.checkpoint, tmp_path / "out")
@@ -89,6 +89,7 @@ def test_export_writes_a_half_precision_generator_its_card_and_passes_its_own_ch
     assert all(v.dtype == torch.float16 for v in torch.load(model.path)["generator"].values() if v.is_floating_point())
     assert card["sha256"] == sha256(model.path) and card["training"]["steps"] == 2
     assert card["parameters"]["PREFILL"] == "harmonic" and len(card["training"]["validation"]) == 1
+    assert model.g(torch.rand(1, 4, 96, 128)).shape == (1, 3, 96, 128)  # G_ARCH="same" came back
     methods = {row["method"] for row in card["metrics"]}
     assert {"Release model", "Telea", "Navier-Stokes", "Biharmonic", "Harmonic"} <= methods
     assert (check_release(model.path).abs() == 0).all().all()
