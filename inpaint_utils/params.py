@@ -24,7 +24,7 @@ SPLITS = ("train", "validation", "test")
 # that G learns to correct: its output is added to the fill, and an untrained G returns the fill.
 RESIDUAL_PREFILLS = ("telea", "navier-stokes", "harmonic")
 PREFILLS = ("zero", "mean", *RESIDUAL_PREFILLS)
-G_ARCHS = ("seed", "same")  # the seed's generator, or its size-preserving variant (models.make_generator)
+G_ARCHS = ("seed", "same", "unet")  # the seed's G, its size-preserving variant, that with skips (models.make_generator)
 D_ARCHS = ("seed", "patch")  # the seed's discriminator (or GLCIC's), or SN-PatchGAN (models.make_discriminator)
 
 
@@ -64,7 +64,7 @@ class Params:
     known_weight: float = _trains(0.0)  # reconstruction weight on the known pixels, relative to the hole's
     local_d: bool = _trains(False)  # add GLCIC's local discriminator, on a crop around the hole
     local_size: int = _trains(32)  # side of the local discriminator's crop
-    g_arch: str = _trains("seed")  # "seed" (the seed's G) or "same" (the same layers, size-preserving padding)
+    g_arch: str = _trains("seed")  # "seed" (the seed's G), "same" (its layers, size-preserving padding) or "unet" (and skips)
     d_arch: str = _trains("seed")  # "seed" (the seed's D, or GLCIC's with LOCAL_D) or "patch" (SN-PatchGAN, hinge loss)
     fm_weight: float = _trains(0.0)  # D_ARCH="patch": weight of the feature-matching loss in G's loss (LaMa)
     diff_augment: bool = _trains(False)  # D_ARCH="patch": DiffAugment D's inputs (few-photo GAN training)

@@ -42,8 +42,9 @@ def test_photo_crops_span_native_texture_to_whole_scenes_without_aliasing():
     assert torch.equal(crops, again)
 
 
-def test_the_size_preserving_generator_has_the_seeds_layers_and_keeps_any_size():
-    seed, same = iu.make_generator("seed"), iu.make_generator("same")
+@pytest.mark.parametrize("arch", ["same", "unet"])
+def test_the_size_preserving_generators_have_the_seeds_layers_and_keep_any_size(arch):
+    seed, same = iu.make_generator("seed"), iu.make_generator(arch)
     assert list(seed.state_dict()) == list(same.state_dict())
     assert same(torch.rand(2, 4, 64, 64)).shape == (2, 3, 64, 64)
     assert same(torch.rand(1, 4, 96, 128)).shape == (1, 3, 96, 128)

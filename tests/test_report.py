@@ -12,7 +12,7 @@ from inpaint_utils.summary import TITLE
 
 FIGURES = ["01_image_sizes", "01_mask", "01_training_pairs", "02_bce_losses", "02_bce_progress",
            "02_bce_test_samples", "03_loss_curves", "04_comparison_grid", "04_hole_psnr", "06_masks",
-           "06_ablation_grid", "07_astronaut", "07_coffee", "07_rocket"]
+           "06_ablation_grid", "06_release_heldout", "07_astronaut", "07_coffee", "07_rocket"]
 
 
 def report(root, *args):
