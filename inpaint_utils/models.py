@@ -12,7 +12,7 @@ class Generator(nn.Module):
     -> (dilation 4) 256x8x8 -> 256x8x8 -> 128x16x16 -> 128x16x16 -> 64x32x32 -> 64x64x64
     -> 64x64x64 -> 3x64x64. Batch norm follows each ReLU, as in the seed. 3,647,043 parameters.
 
-    ``same=True`` (G_ARCH="same", the release recipe's) keeps the same layers but pads the dilated
+    ``same=True`` (G_ARCH="same") keeps the same layers but pads the dilated
     convolutions to keep their size, so the middle stays 16x16 and aligned with the image, and the
     third upsampling becomes a 3x3 stride-1 transposed convolution: any input of a side divisible by
     4 maps to the same size, and a hole's features sit where the hole is. 3,618,371 parameters.
