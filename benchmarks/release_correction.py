@@ -17,25 +17,18 @@ import torch
 
 import inpaint_utils as iu
 from inpaint_utils.batches import PhotoCrops
-from inpaint_utils.fills import CLASSICAL, generator_output
-from inpaint_utils.params import Params
+from inpaint_utils.fills import BASELINES, inpaint
+from inpaint_utils.metrics import image_metrics
 from inpaint_utils.release import load_release, photo_tensor, training_photos
-
-
-def hole_psnr(images, truth, mask) -> float:
-    error = ((images - truth).square() * mask).sum(dim=(1, 2, 3)) / (3 * mask.sum(dim=(1, 2, 3)))
-    return (-10 * torch.log10(error.clamp(min=1e-10))).mean().item()
 
 
 @torch.no_grad()
 def measure(model, truth: torch.Tensor, mask: torch.Tensor) -> dict:
-    masked = truth * (1 - mask)
-    harmonic = masked + mask * CLASSICAL["harmonic"].fill(masked, mask)
-    filled = masked + mask * generator_output(model.g, masked, mask, prefill=model.prefill).clamp(0, 1)
+    filled, harmonic = inpaint(model.fill(), truth, mask), inpaint(BASELINES["Harmonic"], truth, mask)
     correction = ((filled - harmonic).abs() * mask).sum() / (3 * mask.sum())
     return {"mean |correction| (grey levels)": round(255 * correction.item(), 3),
-            "model hole PSNR (dB)": round(hole_psnr(filled, truth, mask), 3),
-            "harmonic hole PSNR (dB)": round(hole_psnr(harmonic, truth, mask), 3)}
+            "model hole PSNR (dB)": round(image_metrics(filled, truth, mask)["hole_psnr"].mean().item(), 3),
+            "harmonic hole PSNR (dB)": round(image_metrics(harmonic, truth, mask)["hole_psnr"].mean().item(), 3)}
 
 
 def main(argv=None) -> None:
@@ -44,17 +37,17 @@ def main(argv=None) -> None:
     parser.add_argument("--count", type=int, default=256, help="training crops (default 256)")
     args = parser.parse_args(argv)
     model = load_release(args.model)
-    params = Params(**{k.lower(): v for k, v in model.card["parameters"].items()})
+    params = model.params
     rng = torch.Generator().manual_seed(7)
     sets = {}
     if params.crops == "photos":
         photos = [photo_tensor(p) for p in training_photos(params).values()]
         sets["training crops"] = PhotoCrops(photos, params.image_size, 0.0, rng)(args.count)
     sets["held-out photos"] = iu.heldout_images(image_size=params.image_size).float() / 255
+    kind = params.mask if params.mask != "center" else "lama"
     for name, truth in sets.items():
-        mask = iu.mask_batch(params.mask if params.mask != "center" else "lama", len(truth), params.image_size,
-                             params.hole_size, generator=rng)
-        print(f"{name} ({len(truth)}, {params.mask if params.mask != 'center' else 'lama'} masks):", measure(model, truth, mask))
+        mask = iu.mask_batch(kind, len(truth), params.image_size, params.hole_size, generator=rng)
+        print(f"{name} ({len(truth)}, {kind} masks):", measure(model, truth, mask))
 
 
 if __name__ == "__main__":

@@ -59,6 +59,11 @@ class ReleaseModel:
         steps = self.card.get("training", {}).get("steps")
         return f"release model, {steps} steps" if steps else f"release model {self.path.name}"
 
+    @property
+    def params(self) -> Params:
+        """The parameters it was trained with, from its card."""
+        return Params(**{k.lower(): v for k, v in self.card["parameters"].items()})
+
     def fill(self):
         return generator_fill(self.g, self.fill_colour, self.prefill)
 
@@ -255,8 +260,7 @@ def check_release(path: Path | None = None) -> pd.DataFrame:
     match the card's, within TOLERANCE_DB elsewhere; image sets not on this machine (the corpus)
     are left out, with a line saying so. Returns the differences; raises if too large."""
     model = load_release(path)
-    params = Params(**{k.lower(): v for k, v in model.card["parameters"].items()})
-    now = release_metrics(model, params, baselines=False)[0].reset_index().set_index(["images", "method"])
+    now = release_metrics(model, model.params, baselines=False)[0].reset_index().set_index(["images", "method"])
     card = pd.DataFrame(model.card["metrics"]).set_index(["images", "method"])
     card = card.loc[[i for i in card.index if i in now.index], now.columns]  # the rows measured here
     difference = (now.loc[card.index].drop(columns="kind").astype(float).round(4) - card.drop(columns="kind").astype(float))

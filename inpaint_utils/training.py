@@ -367,7 +367,7 @@ def _patch_step(g_run, d_run, d_local, opt_g, opt_d, *, params: Params, autocast
             if fm_ratio:
                 augment_rng.set_state(drawn)
                 with torch.no_grad():
-                    real = judged(truth, mask, features=True)[0][1]
+                    (_, real), _ = judged(truth, mask, features=True)
                 term = term + fm_ratio * HingeLoss.feature_matching(fake, real)
         loss = generator_loss if adversarial else generator_loss.without_adversarial()
         g_loss = loss(generated.float(), truth, mask, term)
