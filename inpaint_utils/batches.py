@@ -94,18 +94,20 @@ class PhotoCrops:
             return low + (high - low) * torch.rand(count, generator=g, device=device)
 
         pick = torch.randint(len(self.pyramids), (n,), generator=g, device=device).tolist()
-        span, aspect, x, y = uniform(0, 1), uniform(-0.11, 0.11).exp(), uniform(0, 1), uniform(0, 1)
+        # as Python floats at once: one copy from a GPU each, not one per crop
+        span, aspect, x, y = (t.tolist() for t in (uniform(0, 1), uniform(-0.11, 0.11).exp(), uniform(0, 1),
+                                                   uniform(0, 1)))
         jitter = uniform(0.9, 1.1, 3 * n).view(n, 3)
         mirror = (torch.rand(n, generator=g, device=device) < 0.5).tolist()
         crops = []
         for i, which in enumerate(pick):
             levels = self.pyramids[which]
             height, width = levels[0].shape[-2:]
-            side = self.size * (min(height, width) / self.size) ** float(span[i])  # in full-resolution pixels
-            h, w = min(side * float(aspect[i]), height), min(side / float(aspect[i]), width)
+            side = self.size * (min(height, width) / self.size) ** span[i]  # in full-resolution pixels
+            h, w = min(side * aspect[i], height), min(side / aspect[i], width)
             level = min(max(int(math.log2(min(h, w) / self.size)), 0), len(levels) - 1)
             source, scale = levels[level], 2.0 ** -level
-            top, left = float(y[i]) * (height - h) * scale, float(x[i]) * (width - w) * scale
+            top, left = y[i] * (height - h) * scale, x[i] * (width - w) * scale
             bottom, right = top + h * scale, left + w * scale
             # only the region (and a pixel around it) becomes float: not the whole photo per crop
             r0, c0 = max(int(top) - 1, 0), max(int(left) - 1, 0)

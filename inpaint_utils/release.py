@@ -30,7 +30,7 @@ from .describe import paired_difference
 from .evaluation import UNTRAINED
 from .fills import generator_fill
 from .models import Generator, make_generator
-from .params import Params, resolve_params
+from .params import OUTPUT_NEUTRAL, Params, resolve_params
 from .photos import PHOTO_SUFFIXES, read_image
 from .paths import ROOT, atomic_save, atomic_write, atomic_write_text, checkpoints_dir
 from .training import RunResult, train_gan
@@ -138,6 +138,7 @@ def export_release(checkpoint: Path, out_dir: Path = RELEASE_DIR) -> dict:
                      "hours": round(sum(history["epoch_seconds"]) / 3600, 2),
                      "processes": history.get("world_size", 1),
                      "global batch": history.get("global_batch", params.batch_size),
+                     "trained on": history.get("devices", []),
                      "validation": history.get("validation", [])},
         "machine": machine(), "git commit": git_commit(),
         "metrics": table.round(4).reset_index().to_dict(orient="records"),
@@ -358,12 +359,23 @@ def _differences_table(rows: list[dict]) -> str:
     return table[["images", "masks", "release model minus", "dB (95% interval)"]].to_markdown(index=False)
 
 
+def reproduce_command(parameters: dict) -> str:
+    """The train_release command that trains a card's model again: its profile, and ``--set`` for each
+    value that differs from the profile's and changes results, the number of epochs included."""
+    profile, ignored = resolve_params(parameters["PROFILE"]), set(OUTPUT_NEUTRAL) - {"release_epochs"} | {"profile"}
+    sets = [f" --set {name}={value}" for name, value in parameters.items()
+            if name.lower() not in ignored and getattr(profile, name.lower()) != value]
+    return f"python -m inpaint_utils.train_release --profile {parameters['PROFILE']}" + "".join(sets)
+
+
 def model_card_markdown(card: dict) -> str:
     """The card as Markdown: what the model is, its data, how it was trained and chosen, how it scores."""
     training, machine_, data = card["training"], card["machine"], card["data"]
     rows = "\n".join(f"| `{k}` | `{v!r}` |" for k, v in card["parameters"].items())
     packages = "; ".join(f"`{p['package']}` {p['version']} ({p['licence']})" for p in data.get("packages") or [])
     world, batch = training.get("processes", 1), card["parameters"]["BATCH_SIZE"]
+    trained_on = " and ".join(training.get("trained on") or  # cards from before it was recorded: the export's
+                              [f"an {machine_['processor']} CPU ({machine_['cpu capability']}, {machine_['threads']} threads)"])
     recipes = ""
     if card.get("recipes"):
         recipes = "\n\n## The two recipes, and which ships\n\n" + f"**Rule** (fixed before the comparison). {card['rule']}\n\n" \
@@ -390,9 +402,9 @@ from training photos.
 
 **Training.** {training['steps']:,} steps ({training['epochs']} checkpointed epochs), global batch
 {batch * world} ({world} process{'es' if world > 1 else ''} x {batch}), in {training['hours']} h on
-an {machine_['processor']} CPU ({machine_['cpu capability']}, {machine_['threads']} thread(s)),
-torch {machine_['torch']}, git commit `{card['git commit']}` at export;
-`python -m inpaint_utils.train_release --profile {card['parameters']['PROFILE']}` reproduces it.
+{trained_on}; exported and measured on an {machine_['processor']} CPU ({machine_['cpu capability']},
+{machine_['threads']} thread(s)), torch {machine_['torch']}, git commit `{card['git commit']}`;
+`{reproduce_command(card['parameters'])}` reproduces it.
 `validation.png` beside this card shows held-out hole PSNR during training.
 
 **Limits.** Trained offline on a few dozen photos: it fills 64x64 crops, so large holes are filled

@@ -2,6 +2,7 @@
 the seed's four runs, trained and loaded. The losses are in ``losses``."""
 
 import math
+import platform
 import time
 import warnings
 from collections.abc import Callable
@@ -173,6 +174,8 @@ def train_gan(run: str, criterion: nn.Module, params: Params, *, train_images: t
     history.setdefault("validation", [])
     history.setdefault("world_size", 1)
     history.setdefault("global_batch", params.batch_size)
+    if device_name(device) not in history.setdefault("devices", []):  # a resumed run may change machines
+        history["devices"].append(device_name(device))
 
     def finished(trained: int) -> RunResult:
         return RunResult(run, g.eval(), d.eval(), history, checkpoint, trained_epochs=trained, fill_colour=fill_colour,
@@ -259,6 +262,14 @@ def train_gan(run: str, criterion: nn.Module, params: Params, *, train_images: t
     finally:
         bar.close()
     return finished(epochs - done)
+
+
+def device_name(device: torch.device) -> str:
+    """Where a run trains, for its history and the model card: the GPU, or the CPU and its threads."""
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)} GPU"
+    return (f"{platform.processor() or platform.machine()} CPU ({torch.backends.cpu.get_cpu_capability()}, "
+            f"{torch.get_num_threads()} threads)")
 
 
 def build_models(params: Params, device: torch.device):

@@ -14,7 +14,8 @@ import inpaint_utils as iu
 from inpaint_utils import batches
 from inpaint_utils.batches import CropStream, dead_leaves
 from inpaint_utils.fills import generator_output, harmonic_fill
-from inpaint_utils.release import RELEASE_DIR, check_release, export_release, load_release, sha256
+from inpaint_utils.release import RELEASE_DIR, check_release, export_release, load_release, reproduce_command, sha256
+from inpaint_utils.training import device_name
 
 
 def test_harmonic_fill_keeps_known_pixels_and_reproduces_a_linear_ramp():
@@ -89,6 +90,7 @@ def test_export_writes_a_half_precision_generator_its_card_and_passes_its_own_ch
     assert all(v.dtype == torch.float16 for v in torch.load(model.path)["generator"].values() if v.is_floating_point())
     assert card["sha256"] == sha256(model.path) and card["training"]["steps"] == 2
     assert card["parameters"]["PREFILL"] == "harmonic" and len(card["training"]["validation"]) == 1
+    assert card["training"]["trained on"] == [device_name(torch.device("cpu"))]
     assert model.g(torch.rand(1, 4, 96, 128)).shape == (1, 3, 96, 128)  # G_ARCH="same" came back
     methods = {row["method"] for row in card["metrics"]}
     assert {"Release model", "Telea", "Navier-Stokes", "Biharmonic", "Harmonic"} <= methods
@@ -96,6 +98,15 @@ def test_export_writes_a_half_precision_generator_its_card_and_passes_its_own_ch
     (tmp_path / "out" / "inpainter.pt").write_bytes(b"not a model")
     with pytest.raises(ValueError, match="does not match the sha256"):
         load_release(tmp_path / "out" / "inpainter.pt")
+
+
+def test_the_card_names_the_command_that_trains_its_model_again():
+    run = iu.resolve_params("release", {"BATCH_SIZE": 64, "RELEASE_EPOCHS": 7, "DEVICE": "cuda", "CHECKPOINT_DIR": "/x"})
+    parameters = {k.upper(): v for k, v in dataclasses.asdict(run).items()}
+    assert reproduce_command(parameters) == \
+        "python -m inpaint_utils.train_release --profile release --set BATCH_SIZE=64 --set RELEASE_EPOCHS=7"
+    shipped = json.loads((RELEASE_DIR / "model_card.json").read_text())["parameters"]
+    assert reproduce_command(shipped) == "python -m inpaint_utils.train_release --profile release"
 
 
 @pytest.mark.skipif(not (RELEASE_DIR / "inpainter.pt").exists(), reason="no release model committed yet")

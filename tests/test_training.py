@@ -1,4 +1,5 @@
 import dataclasses
+import json
 import math
 
 import pytest
@@ -199,3 +200,14 @@ def test_speed_options_train(params, option):
                           checkpoint=iu.checkpoints_dir(p) / "bce.pt", epochs=1)
     assert not same_weights(result.g, iu.Generator())
     assert all(x == x for x in result.history["g_losses"] + result.history["d_losses"])
+
+
+def test_the_protocol_benchmark_times_the_bce_run_on_a_stand_in_in_the_hubs_schema(output_root, monkeypatch, tmp_path):
+    from benchmarks import protocol_speed
+
+    monkeypatch.setenv("INPAINT_OUTPUT_ROOT", str(output_root))  # the benchmark points it at its own folder
+    protocol_speed.main(["--device", "cpu", "--epochs", "2", "--images", "40", "--json", str(tmp_path / "p.json")])
+    figures = json.loads((tmp_path / "p.json").read_text())
+    assert figures["splits"] == {"train": 32, "validation": 4, "test": 4} and figures["steps_per_epoch"] == 4
+    assert len(figures["epoch_seconds"]) == 2 and figures["gpu_utilisation_percent"] is None
+    assert figures["estimate_50_epochs_min"] == pytest.approx(50 * 1174 * figures["ms_per_step"] / 1000 / 60)
