@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))  # also for `python -m benchmarks.protocol_speed`
 import inpaint_utils as iu  # noqa: E402
 from benchmarks.speed import jpeg_fixture, standin_parquet  # noqa: E402
 from inpaint_utils.params import HUB_SIZES, parse_overrides  # noqa: E402
+from inpaint_utils.training import device_name  # noqa: E402
 
 
 class Utilisation:
@@ -73,7 +74,7 @@ def main(argv=None):
 
     device = iu.resolve_device(args.device)
     params = iu.resolve_params("full", parse_overrides(args.set) | {"DEVICE": str(device), "BCE_EPOCHS": args.epochs})
-    where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
+    where = device_name(device)
     print(f"device: {where}; torch {torch.__version__}")
 
     with tempfile.TemporaryDirectory() as tmp:

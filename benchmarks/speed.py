@@ -8,7 +8,8 @@ Prints images per second for the seed's way and ours, and their ratio:
   we decode once into a uint8 cache (``inpaint_utils.load_images``), then cut batches from it;
 - training step: ``seed_reference.seed_step`` against ``inpaint_utils.make_step`` on the same
   batches, timed alternately, medians of ``--repeats`` rounds;
-- equality: with fp32 and the same seed, both steps' losses over 5 steps (must agree to 1e-5);
+- equality: with fp32 and the same seed, both steps' losses over 5 steps (must agree to 1e-5; on a
+  GPU with cuDNN in exact fp32, ``exact_fp32``);
 - options (bf16 autocast, channels_last, fused Adam, torch.compile): ratio to the seed's step and
   to our fp32 step, and loss drift. bf16 autocast is timed on CPUs with bf16 instructions too
   (AVX512_BF16 or AMX), where it is the release recipe's choice; the generator's head and the
@@ -38,6 +39,7 @@ os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuB
 
 import inpaint_utils as iu  # noqa: E402
 from benchmarks import seed_reference as seed  # noqa: E402
+from inpaint_utils.training import device_name  # noqa: E402
 
 
 def jpeg_fixture(n: int) -> list[bytes]:
@@ -191,7 +193,7 @@ def main(argv=None):
     options = args.options if args.options is not None else ["channels_last", "fused_adam"] + \
         (["amp", "compile"] if device.type == "cuda" else ["amp"] if cpu_bf16 else [])
     params = dataclasses.replace(iu.resolve_params("full"), device=str(device))
-    where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
+    where = device_name(device)
     print(f"device: {where}; torch {torch.__version__}")
 
     encoded = jpeg_fixture(args.images)
