@@ -29,7 +29,8 @@ sys.path.insert(0, str(ROOT))
 import inpaint_utils as iu  # noqa: E402
 from inpaint_utils.corpus import read_manifest  # noqa: E402
 from inpaint_utils.describe import paired_difference  # noqa: E402
-from inpaint_utils.fills import BASELINES, inpaint  # noqa: E402
+from benchmarks.release_correction import measure  # noqa: E402
+from inpaint_utils.fills import BASELINES  # noqa: E402
 from inpaint_utils.params import parse_overrides  # noqa: E402
 from inpaint_utils.release import SAMPLE_TRAINING_PHOTOS, photo_tensor, training_photos  # noqa: E402
 
@@ -73,11 +74,8 @@ def main(argv=None):
                                    for method, fill in (("model", run.fill()), ("harmonic", BASELINES["Harmonic"])))
                 difference, (low, high) = paired_difference(values, "model", "harmonic", "hole_psnr")
                 row[f"{name}, {kind}"] = f"{difference:+.3f} ({low:+.3f} to {high:+.3f})"
-            truth = images.float() / 255
-            mask = masks[name]["random"]
-            with torch.no_grad():
-                change = (inpaint(run.fill(), truth, mask) - inpaint(BASELINES["Harmonic"], truth, mask)).abs()
-            row[f"{name}: |correction|"] = round(255 * ((change * mask).sum() / (3 * mask.sum())).item(), 3)
+            correction = measure(run, images.float() / 255, masks[name]["random"])
+            row[f"{name}: |correction|"] = correction["mean |correction| (grey levels)"]
         rows.append(row)
         print(pd.DataFrame(rows).set_index("photos").T.to_string(), flush=True)
 

@@ -31,8 +31,7 @@ sys.path.insert(0, str(ROOT))  # also for `python -m benchmarks.protocol_speed`
 
 import inpaint_utils as iu  # noqa: E402
 from benchmarks.speed import jpeg_fixture, standin_parquet  # noqa: E402
-from inpaint_utils.params import HUB_SIZES, parse_overrides  # noqa: E402
-from inpaint_utils.training import device_name  # noqa: E402
+from inpaint_utils.params import HUB_SIZES, device_name, parse_overrides  # noqa: E402
 
 
 class Utilisation:

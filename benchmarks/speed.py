@@ -39,7 +39,7 @@ os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuB
 
 import inpaint_utils as iu  # noqa: E402
 from benchmarks import seed_reference as seed  # noqa: E402
-from inpaint_utils.training import device_name  # noqa: E402
+from inpaint_utils.params import device_name  # noqa: E402
 
 
 def jpeg_fixture(n: int) -> list[bytes]:

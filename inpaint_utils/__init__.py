@@ -16,6 +16,7 @@ flow one way, from the bottom of this list to the top:
 - ``ablation``     the seed's next steps as options, trained and measured row by row (notebook 06)
 - ``figures``      every figure of the report, saved as figures/<run>/<name>.png under the caller's name
 - ``training``     the seed's GAN loop, resumable and reproducible; the four runs, trained and loaded
+- ``step``         one step of the GAN: G and D with their optimisers, the seed's step and SN-PatchGAN's
 - ``evaluation``   metrics on a whole split, every method on the same images, results tables; the
                    held-out check that training runs (``Validation``)
 - ``describe``     sentences that compare rows of a table, each difference with its interval
@@ -73,8 +74,8 @@ _EXPORTS = {  # module: the names the notebooks use as iu.<name>
              "reports_dir writable_dir",
     "show": "note show_table",
     "stats": "paired_bootstrap",
-    "training": "RUNS RunResult SeedRun build_models load_trained make_step train_gan train_run train_runs "
-                "training_summary",
+    "step": "build_models make_step",
+    "training": "RUNS RunResult SeedRun load_trained train_gan train_run train_runs training_summary",
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names.split()}
 _SUBMODULES = {info.name for info in pkgutil.iter_modules(__path__)}

@@ -22,7 +22,8 @@ from .models import count_parameters
 from .params import Params, resolve_device
 from .paths import checkpoints_dir
 from .realism import REALISM_COLUMNS, realism_metric_set
-from .training import RunResult, build_models, train_gan
+from .step import build_models
+from .training import RunResult, train_gan
 
 # The options the rows change, at the seed's values (Params' defaults): every row starts from them.
 SEED_OPTIONS = {name: Params.__dataclass_fields__[name].default for name in

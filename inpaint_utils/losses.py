@@ -1,6 +1,6 @@
 """Losses: the seed's adversarial criteria, the reconstruction loss, and G's loss that weighs them.
 
-Each is a callable on tensors; the training step (``training.make_step``) decides when to call
+Each is a callable on tensors; the training step (``step.make_step``) decides when to call
 which. With the seed's weights (adversarial 1, reconstruction 0) G's loss is the seed's, bit for bit.
 """
 

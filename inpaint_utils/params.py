@@ -2,6 +2,7 @@
 
 import dataclasses
 import os
+import platform
 import random
 import re
 import sys
@@ -234,6 +235,14 @@ def resolve_device(name: str = "auto") -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(name)
+
+
+def device_name(device: torch.device) -> str:
+    """Where a run trains, for its history and the model card: the GPU, or the CPU and its threads."""
+    if device.type == "cuda":
+        return f"{torch.cuda.get_device_name(device)} GPU"
+    return (f"{platform.processor() or platform.machine()} CPU ({torch.backends.cpu.get_cpu_capability()}, "
+            f"{torch.get_num_threads()} threads)")
 
 
 def seed_everything(seed: int) -> None:

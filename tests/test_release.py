@@ -15,7 +15,7 @@ from inpaint_utils import batches
 from inpaint_utils.batches import CropStream, dead_leaves
 from inpaint_utils.fills import generator_output, harmonic_fill
 from inpaint_utils.release import RELEASE_DIR, check_release, export_release, load_release, reproduce_command, sha256
-from inpaint_utils.training import device_name
+from inpaint_utils.params import device_name
 
 
 def test_harmonic_fill_keeps_known_pixels_and_reproduces_a_linear_ramp():
