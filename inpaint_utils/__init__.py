@@ -13,6 +13,7 @@ flow one way, from the bottom of this list to the top:
 - ``corpus``       the photo corpus: Debian's wallpaper photographs, fetched, checked, split once
 - ``train_release`` the command that trains and exports the release model
 - ``release``      the release model: its recipe, export, model card and checks (models/release/)
+- ``card``         the release model's card as Markdown, the command that retrains it, its validation curve
 - ``ablation``     the seed's next steps as options, trained and measured row by row (notebook 06)
 - ``figures``      every figure of the report, saved as figures/<run>/<name>.png under the caller's name
 - ``training``     the seed's GAN loop, resumable and reproducible; the four runs, trained and loaded

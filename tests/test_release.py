@@ -13,8 +13,9 @@ from conftest import smooth_images, whole_and_resumed
 import inpaint_utils as iu
 from inpaint_utils import batches
 from inpaint_utils.batches import CropStream, dead_leaves
+from inpaint_utils.card import reproduce_command
 from inpaint_utils.fills import generator_output, harmonic_fill
-from inpaint_utils.release import RELEASE_DIR, check_release, export_release, load_release, reproduce_command, sha256
+from inpaint_utils.release import RELEASE_DIR, check_release, export_release, load_release, sha256
 from inpaint_utils.params import device_name
 
 
