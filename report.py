@@ -98,6 +98,7 @@ def make_manifest(params: iu.Params, executed: list[Path], started: float) -> di
         "device": torch.cuda.get_device_name(device) if device.type == "cuda" else f"{device.type}: {platform.processor() or platform.machine()}",
         "cpu_threads": torch.get_num_threads(),
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),  # this machine's own
+        "cpu": iu.cpu_identity(),
         "cpu_kernels": iu.PINNED_CPU_KERNELS,  # what the notebooks' kernels were started with
         "notebook_cpu_capability": notebook_cpu_capability(),
         "python": platform.python_version(),
@@ -109,6 +110,26 @@ def make_manifest(params: iu.Params, executed: list[Path], started: float) -> di
                              for p in executed},
     }
     return manifest
+
+
+def explain_changes(out_dir: Path, machine: dict) -> str:
+    """Why committed tables may have changed: they were made on another maker's CPU. machine.json,
+    written beside them, makes `git status` show that machine next to the tables it changed."""
+    try:
+        path = (out_dir / "machine.json").resolve().relative_to(iu.ROOT)
+        committed = subprocess.run(["git", "show", f"HEAD:{path}"], cwd=iu.ROOT, capture_output=True, text=True,
+                                   check=True).stdout
+    except (ValueError, OSError, subprocess.CalledProcessError):
+        return ""  # not a run whose tables are committed
+    made_on = json.loads(committed)
+    if made_on.get("torch") == machine["torch"] and iu.same_maker(made_on, machine):
+        return (f"This machine has the maker, family and torch of the one the committed tables were made on: "
+                "they regenerate exactly (tools/check_sample_results.py checks).")
+    return (f"The committed tables were made on {made_on.get('model name')} ({made_on.get('vendor')}, torch "
+            f"{made_on.get('torch')}); this is {machine.get('model name')} ({machine.get('vendor')}, torch "
+            f"{machine['torch']}). Learned rows move with the CPU's maker (README, \"What reproduces where\"), "
+            "so `git status` may show changed tables and figures; tools/check_sample_results.py says whether "
+            "they agree within the spread over training runs, with the same conclusions.")
 
 
 def main(argv=None) -> None:
@@ -126,8 +147,12 @@ def main(argv=None) -> None:
     executed = run_notebooks({"PROFILE": args.profile, **overrides}, notebooks_dir)
     manifest = make_manifest(params, executed, started)
     iu.atomic_write_text(out_dir / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+    machine = iu.machine_identity()
+    iu.atomic_write_text(out_dir / "machine.json", json.dumps(machine, indent=2) + "\n")
     iu.atomic_write_text(out_dir / "report.html", export_html(executed, manifest, out_dir))
     print(f"\nReport: {out_dir / 'report.html'} ({time.time() - started:.0f} s)")
+    if explanation := explain_changes(out_dir, machine):
+        print(explanation)
 
 
 if __name__ == "__main__":

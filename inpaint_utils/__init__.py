@@ -51,7 +51,7 @@ _EXPORTS = {  # module: the names the notebooks use as iu.<name>
     "data": "CatDataset SplitImages heldout_corpus_images heldout_images load_cats load_images open_image sample_data_path seed_transform "
             "split_summary to_rgb to_uint8",
     "describe": "describe_realism describe_seed_spread describe_winners difference_between paired_difference",
-    "evaluation": "SEED_REPORTED UNTRAINED compare_methods evaluate evaluate_run load_per_image load_results read_table "
+    "evaluation": "SEED_REPORTED UNTRAINED compare_methods evaluate evaluate_run load_per_image load_results read_spread read_table "
                   "perceptual_metrics results_table save_table seed_comparison untrained_generator",
     "figures": "plot_comparison_grid plot_fill_grid plot_image_sizes plot_inpainted_vs_truth plot_masks plot_removal plot_removal_zoom "
                "plot_losses plot_mask plot_progress plot_psnr_distribution plot_training_pairs save_figure",
@@ -62,7 +62,7 @@ _EXPORTS = {  # module: the names the notebooks use as iu.<name>
                "perceptual_weights",
     "realism": "C2ST REALISM_COLUMNS Sharpness gradient_magnitude realism_metric_set",
     "models": "ContextDiscriminator Discriminator Generator PatchDiscriminator count_parameters hole_crops layer_table make_discriminator make_generator",
-    "kernels": "PINNED_CPU_KERNELS pin_cpu_kernels",
+    "kernels": "PINNED_CPU_KERNELS cpu_identity machine_identity pin_cpu_kernels same_maker",
     "params": "HUB_ID PARAM_NAMES Params notebook_params parse_overrides profile_names resolve_device resolve_params "
               "seed_everything",
     "photos": "DEFAULT_MAX_PIXELS Photo PhotoError read_image read_mask read_photo save_photo",

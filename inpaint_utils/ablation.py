@@ -14,7 +14,7 @@ import torch
 import torch.nn as nn
 
 from .data import SplitImages
-from .describe import describe_realism, difference_between
+from .describe import describe_realism, difference_between, step_verdict
 from .evaluation import UNTRAINED, evaluate, realism_per_image, untrained_generator
 from .fills import BASELINES, generator_fill
 from .masks import center_mask, mask_batch
@@ -128,10 +128,14 @@ def mask_set(table: pd.DataFrame, per_image: pd.DataFrame | None, masks: str) ->
     return table[["kind", *columns]].rename(columns=columns), values
 
 
-def describe_ablation(table: pd.DataFrame, per_image: pd.DataFrame | None = None) -> str:
+def describe_ablation(table: pd.DataFrame, per_image: pd.DataFrame | None = None,
+                      spread: pd.DataFrame | None = None) -> str:
     """Markdown: what each row's change did to hole PSNR, and the best model against the best
     baseline; with ``per_image`` (``load_per_image(params, name)``), each difference has its paired
-    bootstrap interval over images, and one whose interval holds 0 is said to be level."""
+    bootstrap interval over images, and one whose interval holds 0 is said to be level. That
+    interval holds this training run fixed; with ``spread`` (``read_spread(folder, "ablation")``)
+    each step also says what it did in every run measured, other seeds and machines: the verdict
+    that does not flip with the CPU (``describe.step_verdict``)."""
     lines = []
     for masks in ("centre", "random"):
         columns, on_masks = mask_set(table, per_image, masks)
@@ -141,7 +145,11 @@ def describe_ablation(table: pd.DataFrame, per_image: pd.DataFrame | None = None
         def change(first, second):
             return difference_between(on_masks, first, second, "hole_psnr", psnr, " dB")
 
-        steps = [f"{label} {change(label, learned.index[i - 1])}" for i, label in enumerate(learned.index) if i]
+        def step(label, before):
+            verdict = step_verdict(spread, label, masks)
+            return f"{label} {change(label, before)}" + (f" in this run, {verdict}" if verdict else "")
+
+        steps = [step(label, learned.index[i - 1]) for i, label in enumerate(learned.index) if i]
         best, best_baseline = learned.idxmax(), baselines.idxmax()
         lines.append(f"- **{masks.capitalize()} masks.** {learned.index[0]} reaches "
                      f"{learned.iloc[0]:.2f} dB of hole PSNR; then {'; '.join(steps) or 'no other row'}. "

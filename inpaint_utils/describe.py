@@ -157,18 +157,31 @@ def describe_realism(table: pd.DataFrame, per_image: pd.DataFrame | None = None,
 
 
 def describe_seed_spread(spread: pd.DataFrame | None, command: str) -> str:
-    """Markdown: whether the best row stays the best under every training seed (``spread``: a row
-    per method, a column per seed, as ``benchmarks/seed_spread.py --table results`` writes it).
-    The intervals over images hold one training run fixed; a rounding or seed change retrains it."""
+    """Markdown: whether the best row stays the best in every training run (``spread``: a row per
+    method, a column per run, as ``evaluation.read_spread`` reads it: each seed of
+    ``benchmarks/seed_spread.py --table results``, and runs on other machines). The intervals over
+    images hold one training run fixed; another seed or another CPU retrains it."""
     if spread is None:
         return f"No spread over training seeds was measured for this run (`{command}`)."
-    seeds = [c for c in spread.columns if c.startswith("seed ")]
+    runs = [c for c in spread.columns if c.startswith("seed ")]
     ranges = ", ".join(f"{m} {spread.loc[m, 'min']:.2f} to {spread.loc[m, 'max']:.2f}"
                        for m in spread.sort_values("mean", ascending=False).index)
     best = spread["mean"].idxmax()
-    always = (spread.loc[best, seeds] > spread.drop(best)[seeds].max()).all()
-    verdict = (f"**{best}** is above every other under each seed" if always else
-               "**No row is first under every seed: at this budget they are level**, and which one comes first "
-               "is decided by the seed (or by rounding), not by the method")
-    return (f"Trained again under {len(seeds)} seeds ({', '.join(s.split()[1] for s in seeds)}; `{command}`), "
-            f"hole PSNR ranges over seeds: {ranges} dB. {verdict}.")
+    always = (spread.loc[best, runs] > spread.drop(best)[runs].max()).all()
+    verdict = (f"**{best}** is above every other in each run" if always else
+               "**No row is first in every run: at this budget they are level**, and which one comes first "
+               "is decided by the seed or the machine, not by the method")
+    return (f"Trained {len(runs)} times ({', '.join(runs)}; `{command}`), "
+            f"hole PSNR ranges over the runs: {ranges} dB. {verdict}.")
+
+
+def step_verdict(spread: pd.DataFrame | None, row: str, masks: str) -> str:
+    """What an ablation step did in every run measured (``evaluation.read_spread(..., "ablation")``):
+    "helps" or "hurts" where its change kept one sign in each run, else "level"; "" unmeasured."""
+    low, high = (f"{masks}: change, {end}" for end in ("min", "max"))
+    if spread is None or row not in spread.index or pd.isna(spread.loc[row, low]):
+        return ""
+    low, high = spread.loc[row, low], spread.loc[row, high]
+    word = "helps" if low > 0 else "hurts" if high < 0 else "level"
+    return f"{word} in every run measured ({low:+.2f} to {high:+.2f} dB)" if word != "level" else \
+        f"level over the runs measured ({low:+.2f} to {high:+.2f} dB)"

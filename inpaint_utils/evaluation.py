@@ -6,6 +6,7 @@ Training imports this module, so this one reads trained runs through ``TrainedRu
 ``training.RunResult`` offers, rather than importing training: the imports go one way.
 """
 
+import json
 from pathlib import Path
 from typing import Protocol
 
@@ -157,6 +158,36 @@ def read_table(folder: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame | No
     per_image = folder / f"{name}_per_image.csv"
     return (pd.read_csv(folder / f"{name}.csv", index_col="method"),
             pd.read_csv(per_image) if per_image.exists() else None)
+
+
+MACHINE_RUNS = "machine_runs.json"  # runs of the same profile on other CPUs, beside the seed tables
+
+
+def read_spread(folder: Path, name: str) -> pd.DataFrame | None:
+    """``benchmarks/seed_spread.py``'s table ``<name>_seeds`` (``results`` or ``ablation``: one
+    training run per seed, on the machine that made the tables), widened by the runs on other CPUs
+    that ``machine_runs.json`` records: a conclusion about learned rows must hold in every run
+    measured, whichever seed or machine (issue 36). None where no seed table was saved."""
+    if not (folder / f"{name}_seeds.csv").exists():
+        return None
+    spread, machines = pd.read_csv(folder / f"{name}_seeds.csv", index_col=0), []
+    runs = json.loads((folder / MACHINE_RUNS).read_text()) if (folder / MACHINE_RUNS).exists() else {}
+    for label, run in runs.items():
+        if not run.get(name):
+            continue
+        machines.append(label)
+        for column, rows in run[name].items():
+            if name == "results":  # one column per run, as each seed's
+                spread.insert(sum(c.startswith("seed ") for c in spread.columns), label, pd.Series(rows))
+            else:  # a change recorded on another machine widens its row's range
+                for row, value in rows.items():
+                    spread.loc[row, f"{column}, min"] = min(spread.loc[row, f"{column}, min"], value)
+                    spread.loc[row, f"{column}, max"] = max(spread.loc[row, f"{column}, max"], value)
+    if name == "results":
+        values = spread[[c for c in spread.columns if c.startswith("seed ")]]
+        spread = spread.assign(mean=values.mean(axis=1), min=values.min(axis=1), max=values.max(axis=1))
+    spread.attrs["machines"] = machines
+    return spread
 
 
 def load_per_image(params: Params, name: str = "results") -> pd.DataFrame | None:

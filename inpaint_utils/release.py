@@ -30,6 +30,7 @@ from .data import SAMPLE_PHOTOS, heldout_corpus_images, heldout_images, load_ima
 from .describe import paired_difference
 from .evaluation import UNTRAINED
 from .fills import generator_fill
+from .kernels import cpu_identity, same_maker
 from .models import Generator, make_generator
 from .params import Params, resolve_params
 from .photos import PHOTO_SUFFIXES, read_image
@@ -245,8 +246,9 @@ def check_release(path: Path | None = None) -> pd.DataFrame:
     card = pd.DataFrame(model.card["metrics"]).set_index(["images", "method"])
     card = card.loc[[i for i in card.index if i in now.index], now.columns]  # the rows measured here
     difference = (now.loc[card.index].drop(columns="kind").astype(float).round(4) - card.drop(columns="kind").astype(float))
-    same_machine = {k: v for k, v in machine().items() if k != "threads"} == \
-        {k: v for k, v in model.card["machine"].items() if k != "threads"}
+    here, card_machine = machine(), model.card["machine"]
+    same_machine = (here["torch"] == card_machine["torch"] and here["cpu capability"] == card_machine["cpu capability"]
+                    and same_maker(here, card_machine))  # the maker matters too (issue 36)
     limit = 0.0 if same_machine else TOLERANCE_DB
     worst = difference.abs().max().max()
     if worst > limit + 1e-9:
@@ -259,8 +261,10 @@ def sha256(path: Path) -> str:
 
 
 def machine() -> dict:
+    cpu = cpu_identity()
     return {"torch": torch.__version__, "cpu capability": torch.backends.cpu.get_cpu_capability(),
-            "processor": platform.processor() or platform.machine(), "threads": torch.get_num_threads()}
+            "processor": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
+            **{key: cpu[key] for key in ("vendor", "family", "model name") if key in cpu}}
 
 
 def git_commit() -> str | None:

@@ -14,7 +14,7 @@ import pandas as pd
 from .ablation import mask_set
 from .data import HELDOUT_PHOTOS, SAMPLE_PHOTOS
 from .describe import describe_realism, describe_seed_spread, difference_between, leader_text
-from .evaluation import read_table
+from .evaluation import read_spread, read_table
 from .params import HUB_ID
 from .realism import REALISM_COLUMNS
 from .release import CARD_JSON, RELEASE_DIR
@@ -30,8 +30,11 @@ SAMPLE_TRAINING_PHOTOS = [name for name, (label, _) in SAMPLE_PHOTOS.items() if 
 
 def read_tables(run_dir: Path) -> dict[str, tuple[pd.DataFrame, pd.DataFrame | None]]:
     """{name: (table, its per-image values or None)} for each table the run wrote."""
-    return {name: saved for name in ("results", "ablation", "ablation_heldout", "results_seeds")
-            if (saved := read_table(run_dir, name)) is not None}
+    tables = {name: saved for name in ("results", "ablation", "ablation_heldout")
+              if (saved := read_table(run_dir, name)) is not None}
+    if (spread := read_spread(run_dir, "results")) is not None:
+        tables["results_seeds"] = (spread, None)
+    return tables
 
 
 def read_card(path: Path = RELEASE_DIR / CARD_JSON) -> dict | None:

@@ -1,30 +1,42 @@
 """Compare the sample tables that `make report` just wrote with the committed ones (git HEAD).
 
-Training on a CPU is bit-reproducible for one set of kernels, and `report.py` runs the notebooks
-under one set everywhere: AVX2's (inpaint_utils/kernels.py), which AVX-512 and AVX2 CPUs both
-have. So the tables and the values per image behind them must regenerate digit for digit on
-either kind of machine. Checked here on an AVX-512 host, pinned and with the AVX2 machine imitated
-(ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 for every process): the same bytes. What could
-not be checked is real AVX2-only hardware, where oneDNN might still pick other blockings from its
-cache sizes; there (a host whose own capability is not COMMITTED_ON's) a mismatch is reported with
-the drift, and allowed up to TOLERANCE_DB for learned rows (classical baselines stay exact).
+    .venv/bin/python tools/check_sample_results.py   # after `make report`; CI runs it
+
+What reproduces where (measured; README, "What reproduces where"):
+- On a CPU of the maker and family that made the tables (``reports/sample/machine.json``), with
+  the same torch, under the pinned AVX2 kernels (inpaint_utils/kernels.py): every table and every
+  value per image regenerates digit for digit. Checked on AMD EPYC with AVX-512 and on AMD EPYC
+  with only AVX2.
+- On another maker (an Intel Xeon, issue 36), the pinned kernels still round differently, and a
+  short GAN run magnifies the last bit: learned rows moved by up to 1.52 dB. There the check asks
+  what a reader relies on: the same rows and columns; classical fills exact (they train nothing);
+  each learned row within TOLERANCE_SDS standard deviations of the difference between two training
+  runs, from the spread over seeds that benchmarks/seed_spread.py committed; and the same
+  conclusions (which learned row against which classical one: ahead, behind or level).
+The conclusions about learned rows among themselves rest on every run measured (seeds and
+machines, ``inpaint_utils.evaluation.read_spread``), so they are the same on every machine.
 """
 
+import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
-import torch
 
-COMMITTED_ON = {"torch": "2.15.0", "cpu": "AVX512"}  # the host's own capability; the notebooks ran AVX2 kernels
-TABLES = ("reports/sample/results.md", "reports/sample/ablation.md", "reports/sample/ablation_heldout.md")
-# The values per image behind them (the README's intervals): compared exactly where the tables are.
-PER_IMAGE = tuple(path.replace(".md", "_per_image.csv") for path in TABLES)
-# Only for a host of another capability: unpinned, AVX-512 against AVX2 kernels moved a learned row
-# by 2.27 dB (sample profile, results.md, measured here); pinned, the rows should not move at all.
-TOLERANCE_DB = 2.5
-MANIFEST = "reports/sample/manifest.json"
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run from a checkout without installing it, as CI's first steps may
+import inpaint_utils as iu  # noqa: E402
+
+SAMPLE = "reports/sample"
+TABLES = ("results", "ablation", "ablation_heldout")
+SPREAD_OF = {"results": "results", "ablation": "ablation", "ablation_heldout": "ablation"}  # seed tables
+MACHINE = f"{SAMPLE}/machine.json"
+MANIFEST = f"{SAMPLE}/manifest.json"
+TOLERANCE_SDS = 3  # learned rows on another maker: within 3 sd of the difference between two runs
+BASELINE_TOLERANCE = 1e-3  # classical fills train nothing: the same on every machine (4 decimals)
 
 
 def read_md(text: str) -> pd.DataFrame:
@@ -41,53 +53,107 @@ def numeric(column: pd.Series) -> pd.Series:
         return column
 
 
-def main() -> int:
-    here = {"torch": torch.__version__.split("+")[0], "cpu": torch.backends.cpu.get_cpu_capability()}
-    exact_expected = here == COMMITTED_ON
-    kernels = json.loads(open(MANIFEST).read()).get("notebook_cpu_capability")
-    print(f"this host: {here}; the report's notebooks ran {kernels} kernels; tables made on {COMMITTED_ON}")
-    failed = kernels != "AVX2"
-    if failed:
-        print(f"  {MANIFEST}: the notebooks ran {kernels} kernels, not the pinned AVX2 ones (inpaint_utils/kernels.py)")
-    for path in TABLES:
-        committed, now = committed_text(path), open(path).read()
-        if now == committed:
-            print(f"{path}: regenerated exactly")
-            continue
-        old, new = read_md(committed), read_md(now)
-        if list(old.index) != list(new.index) or list(old.columns) != list(new.columns):
-            print(f"{path}: its rows or columns differ from the committed table's "
-                  f"(rows {list(new.index)}; columns {list(new.columns)})")
-            failed = True
-            continue
-        psnr = [c for c in old.columns if "psnr" in c.lower()]
-        drift = (new[psnr] - old[psnr]).abs()
-        kind = old["kind"] if "kind" in old else pd.Series("", index=old.index)
-        baseline = kind.eq("baseline")
-        print(f"{path}: differs from the committed table; largest hole PSNR drift "
-              f"{drift.max().max():.4f} dB (learned {drift[~baseline].max().max():.4f}, "
-              f"baselines {drift[baseline].max().max() if baseline.any() else 0:.4f})")
-        if exact_expected:
-            print(f"  expected an exact match on {here}: the tables were made there")
-            failed = True
-        elif drift[~baseline].max().max() > TOLERANCE_DB or drift[baseline].max().max() > 1e-3:
-            print(f"  beyond the tolerance for another CPU ({here}, tables made on {COMMITTED_ON})")
-            failed = True
-        else:
-            print(f"  within the tolerance for another CPU ({here}; tables made on {COMMITTED_ON})")
-    for path in PER_IMAGE:
-        if not exact_expected:
-            print(f"{path}: not compared on another CPU ({here})")
-        elif open(path).read() == committed_text(path):
-            print(f"{path}: regenerated exactly")
-        else:
-            print(f"{path}: differs from the committed values on {here}, where they were made")
-            failed = True
-    return 1 if failed else 0
+def run_sd(spread: pd.DataFrame) -> float:
+    """The standard deviation of one learned row's hole PSNR between training runs, pooled over rows:
+    from each row's values per seed (results) or its sd column per mask set (ablation)."""
+    seeds = [c for c in spread.columns if c.startswith("seed ")]
+    sds = spread[seeds].std(axis=1) if seeds else spread[[c for c in spread.columns if c.endswith(": sd")]].stack()
+    return float(np.sqrt((sds.astype(float) ** 2).mean()))
+
+
+def tolerance_db(spread_text: str) -> float:
+    """TOLERANCE_SDS times the sd of the difference between two independent runs (sqrt 2 x run_sd)."""
+    spread = pd.read_csv(io.StringIO(spread_text), index_col=0)
+    return TOLERANCE_SDS * np.sqrt(2) * run_sd(spread)
+
+
+def conclusions(table: pd.DataFrame, per_image: pd.DataFrame) -> dict[str, str]:
+    """{mask set: the best learned row against the best classical one}: ahead, behind or level,
+    by the paired interval of their hole PSNR over images. Names left out: which learned row is
+    best is a conclusion of the spread over runs, not of one run."""
+    learned = [k for k in ("GAN", "learned") if (table["kind"] == k).any()][0]
+    sets = ["centre", "random"] if "masks" in per_image else [None]
+    out = {}
+    for masks in sets:
+        columns, values = iu.ablation.mask_set(table, per_image, masks) if masks else (table, per_image)
+        psnr = columns["hole_psnr"]
+        best = psnr[columns["kind"] == learned].idxmax()
+        classical = psnr[columns["kind"] == "baseline"].idxmax()
+        difference, (low, high) = iu.paired_difference(values, best, classical, "hole_psnr")
+        out[masks or "centre"] = "level" if low <= 0 <= high else "ahead" if low > 0 else "behind"
+    return out
+
+
+def compare(name: str, committed: dict[str, str], now: dict[str, str], exact: bool) -> list[str]:
+    """Failures of table ``name`` (texts of <name>.md, <name>_per_image.csv, and <spread>_seeds.csv
+    in ``committed``), with a line for each; [] where it passes."""
+    md, per_image = f"{name}.md", f"{name}_per_image.csv"
+    if exact:
+        return [f"{path}: differs from the committed file on the machine that made it"
+                for path in (md, per_image) if now[path] != committed[path]]
+    old, new = read_md(committed[md]), read_md(now[md])
+    if list(old.index) != list(new.index) or list(old.columns) != list(new.columns):
+        return [f"{md}: its rows or columns differ from the committed table's "
+                f"(rows {list(new.index)}; columns {list(new.columns)})"]
+    psnr = [c for c in old.columns if "psnr" in c.lower()]
+    drift = (new[psnr] - old[psnr]).abs().max(axis=1)
+    baseline, learned = old["kind"].eq("baseline"), old["kind"].isin(["GAN", "learned"])
+    limit = tolerance_db(committed[f"{SPREAD_OF[name]}_seeds.csv"])
+    failures = []
+    print(f"{md}: largest hole PSNR drift: learned {drift[learned].max():.4f} dB (allowed {limit:.2f}: "
+          f"{TOLERANCE_SDS} sd of the difference between two runs, from {SPREAD_OF[name]}_seeds), "
+          f"classical {drift[baseline].max():.4f} dB (allowed {BASELINE_TOLERANCE})")
+    if drift[baseline].max() > BASELINE_TOLERANCE:
+        failures.append(f"{md}: a classical fill moved ({drift[baseline].idxmax()}): they train nothing")
+    if drift[learned].max() > limit:
+        failures.append(f"{md}: {drift[learned].idxmax()} moved {drift[learned].max():.2f} dB, beyond {limit:.2f}")
+    before, after = (conclusions(frame, pd.read_csv(io.StringIO(texts[per_image])))
+                     for frame, texts in ((old, committed), (new, now)))
+    if before != after:
+        failures.append(f"{md}: its conclusions changed: best learned against best classical was {before}, now {after}")
+    else:
+        print(f"{md}: the same conclusions, best learned against best classical: {after}")
+    return failures
 
 
 def committed_text(path: str) -> str:
-    return subprocess.run(["git", "show", f"HEAD:{path}"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(["git", "show", f"HEAD:{path}"], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout
+
+
+def check(committed: dict[str, str], now: dict[str, str], host: dict, made_on: dict) -> list[str]:
+    """Every table's failures; [] where the regenerated tables agree with the committed ones as
+    closely as ``host`` allows (exactly where it has the maker, family and torch of ``made_on``)."""
+    exact = host.get("torch") == made_on.get("torch") and iu.same_maker(host, made_on)
+    print(f"this host: {describe(host)}; the tables were made on {describe(made_on)}: "
+          + ("the same maker, family and torch, so every file must regenerate exactly" if exact else
+             "another maker or torch, so learned rows may move within their spread over runs"))
+    failures = []
+    for name in TABLES:
+        found = compare(name, committed, now, exact)
+        if not found and exact:
+            print(f"{name}.md and {name}_per_image.csv: regenerated exactly")
+        failures += found
+    return failures
+
+
+def describe(machine: dict) -> str:
+    return (f"{machine.get('model name') or machine.get('vendor')} ({machine.get('vendor')}, family "
+            f"{machine.get('family', '?')}, {machine.get('capability')}), torch {machine.get('torch')}")
+
+
+def main() -> int:
+    kernels = json.loads((ROOT / MANIFEST).read_text()).get("notebook_cpu_capability")
+    failures = [] if kernels == "AVX2" else [
+        f"{MANIFEST}: the notebooks ran {kernels} kernels, not the pinned AVX2 ones (inpaint_utils/kernels.py)"]
+    paths = [f"{name}{suffix}" for name in TABLES for suffix in (".md", "_per_image.csv")] + \
+        [f"{spread}_seeds.csv" for spread in set(SPREAD_OF.values())]
+    committed = {p: committed_text(f"{SAMPLE}/{p}") for p in paths}
+    now = {p: (ROOT / SAMPLE / p).read_text() for p in paths}
+    failures += check(committed, now, iu.machine_identity(), json.loads(committed_text(MACHINE)))
+    for failure in failures:
+        print(f"FAILED: {failure}")
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
