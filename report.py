@@ -123,8 +123,9 @@ def explain_changes(out_dir: Path, machine: dict) -> str:
         return ""  # not a run whose tables are committed
     made_on = json.loads(committed)
     if made_on.get("torch") == machine["torch"] and iu.same_maker(made_on, machine):
-        return (f"This machine has the maker, family and torch of the one the committed tables were made on: "
-                "they regenerate exactly (tools/check_sample_results.py checks).")
+        return ("This machine has the maker, family and torch of the one the committed tables were made on: "
+                "they regenerate exactly (tools/check_sample_results.py checks); on a CPU of another capability "
+                "notebook 07's figures may differ by one grey level (README, \"What reproduces where\").")
     return (f"The committed tables were made on {made_on.get('model name')} ({made_on.get('vendor')}, torch "
             f"{made_on.get('torch')}); this is {machine.get('model name')} ({machine.get('vendor')}, torch "
             f"{machine['torch']}). Learned rows move with the CPU's maker (README, \"What reproduces where\"), "

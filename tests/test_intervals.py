@@ -1,5 +1,6 @@
 """Error bars and rounding: paired bootstrap intervals, tables as shown, sentences that compare rows."""
 
+import json
 import re
 
 import numpy as np
@@ -131,16 +132,42 @@ def test_describe_ablation_puts_an_interval_on_each_change():
     assert "+ pixel +" in text or "+ pixel -" in text
     assert "minus the best baseline, Telea (19.85 dB): -4.77 dB (95% interval" in text
     assert "+ pixel +0.23 dB (95% interval over images -0.12 to +0.5" in text and ": level within its interval" in text
+    spread = pd.DataFrame({"centre: change, min": [0.1], "centre: change, max": [0.5],
+                           "random: change, min": [-0.2], "random: change, max": [0.3]}, index=["+ pixel"])
+    text = iu.describe_ablation(table, per_image, spread)  # the verdict over runs beside this run's interval
+    assert "in this run, helps in every run measured (+0.10 to +0.50 dB)" in text
+    assert "in this run, level over the runs measured (-0.20 to +0.30 dB)" in text
 
 
-def test_the_seed_spread_says_level_unless_one_row_is_first_under_every_seed():
+def test_the_spread_says_level_unless_one_row_is_first_in_every_run():
     def spread(values):
         t = pd.DataFrame(values, index=pd.Index(["BCE", "L1"], name="method"))
         return t.assign(mean=t.mean(axis=1), min=t.min(axis=1), max=t.max(axis=1))
 
     crossing = iu.describe_seed_spread(spread({"seed 42": [11.2, 10.1], "seed 43": [9.0, 10.5]}), "cmd")
-    assert "No row is first under every seed: at this budget they are level" in crossing
+    assert "No row is first in every run: at this budget they are level" in crossing
     assert "L1 10.10 to 10.50, BCE 9.00 to 11.20" in crossing  # by mean, best first
     ahead = iu.describe_seed_spread(spread({"seed 42": [11.2, 10.1], "seed 43": [10.6, 10.5]}), "cmd")
-    assert "**BCE** is above every other under each seed" in ahead
+    assert "**BCE** is above every other in each run" in ahead
     assert "No spread over training seeds" in iu.describe_seed_spread(None, "cmd")
+
+
+def test_runs_on_other_machines_join_the_spread_and_can_make_a_leader_level(tmp_path):
+    pd.DataFrame({"seed 42": [11.2, 10.1], "seed 43": [11.8, 9.7]}, index=pd.Index(["BCE", "L1"], name="method")) \
+        .to_csv(tmp_path / "results_seeds.csv")
+    assert "**BCE** is above every other in each run" in iu.describe_seed_spread(iu.read_spread(tmp_path, "results"), "cmd")
+    ablation = pd.DataFrame({"random: change, min": [-0.3], "random: change, max": [0.35],
+                             "centre: change, min": [4.8], "centre: change, max": [6.9]}, index=["+ pixel loss"])
+    ablation.rename_axis("row (3 seeds: 42, 43, 44)").to_csv(tmp_path / "ablation_seeds.csv")
+    (tmp_path / iu.evaluation.MACHINE_RUNS).write_text(json.dumps({"seed 42 on an Intel Xeon": {
+        "results": {"centre: hole PSNR (dB)": {"BCE": 10.57, "L1": 11.42}},
+        "ablation": {"centre: change": {"+ pixel loss": 5.0}}}}))
+    spread = iu.read_spread(tmp_path, "results")
+    assert list(spread.filter(like="seed ").columns) == ["seed 42", "seed 43", "seed 42 on an Intel Xeon"]
+    assert spread.loc["L1", "max"] == 11.42 and spread.attrs["machines"] == ["seed 42 on an Intel Xeon"]
+    assert "No row is first in every run" in iu.describe_seed_spread(spread, "cmd")
+    steps = iu.read_spread(tmp_path, "ablation")
+    assert iu.describe.step_verdict(steps, "+ pixel loss", "centre") == "helps in every run measured (+4.80 to +6.90 dB)"
+    assert iu.describe.step_verdict(steps, "+ pixel loss", "random").startswith("level over the runs measured")
+    assert iu.describe.step_verdict(steps, "+ local D", "random") == ""  # not measured: no verdict
+    assert iu.read_spread(tmp_path / "absent", "results") is None

@@ -118,6 +118,14 @@ def test_the_shipped_model_matches_its_card():
     check_release()  # raises if its metrics moved (exactly on the card's torch and CPU, else 0.05 dB)
 
 
+def test_the_card_is_compared_exactly_only_on_its_own_maker_family_torch_and_capability():
+    card = json.loads((RELEASE_DIR / "model_card.json").read_text())["machine"]
+    assert card["vendor"] == "AuthenticAMD" and card["family"] == "25"  # where it was measured
+    assert iu.release.reproduces_exactly({**card, "model": "1", "threads": 2}, card)
+    for other in ({"vendor": "GenuineIntel", "family": "6"}, {"cpu capability": "AVX2"}, {"torch": "2.16.0"}):
+        assert not iu.release.reproduces_exactly({**card, **other}, card), other
+
+
 @pytest.mark.skipif(not (RELEASE_DIR / "inpainter.pt").exists(), reason="no release model committed yet")
 def test_object_removal_uses_the_release_model_by_default():
     remover = iu.make_remover("gan")
