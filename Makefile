@@ -36,7 +36,7 @@ nbval: setup
 	done
 
 benchmark: setup
-	$(PY) benchmarks/speed.py $(ARGS)
+	$(PY) -m benchmarks.speed $(ARGS)
 
 corpus: setup
 	$(PY) -m inpaint_utils.corpus $(ARGS)

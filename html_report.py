@@ -18,8 +18,8 @@ from bs4 import BeautifulSoup
 from latex2mathml.converter import convert as latex_to_mathml
 from nbconvert import HTMLExporter
 
-from inpaint_utils.paths import ROOT, output_root
-from inpaint_utils.summary import TITLE, front_matter
+from inpaint_utils.core.paths import ROOT, output_root
+from inpaint_utils.report.summary import TITLE, front_matter
 
 HIDE_OUTPUT_TAG = "report-hide-output"  # cells whose output the report leaves out (the parameters)
 MATH = re.compile(r"\$\$(.+?)\$\$|\$([^\s$](?:[^$]*?[^\s$])?)\$", re.S)

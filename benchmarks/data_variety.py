@@ -2,7 +2,7 @@
 of steps with CROPS=fixed, CROPS=stream and CROPS=stream + SYNTHETIC, measured on the held-out
 photos (hole PSNR, centre and random masks) beside its harmonic prefill.
 
-    python benchmarks/data_variety.py --steps 400            # about 4 min a row on one CPU thread
+    python -m benchmarks.data_variety --steps 400            # about 4 min a row on one CPU thread
 
 Every row starts from the same weights and draws the same masks; only the images differ.
 """
@@ -10,18 +10,16 @@ Every row starts from the same weights and draws the same masks; only the images
 import argparse
 import dataclasses
 import os
-import sys
 import tempfile
 from pathlib import Path
 
 import pandas as pd
 import torch.nn as nn
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import inpaint_utils as iu
+from inpaint_utils.data.crops import SOURCE_SCALE
 
-import inpaint_utils as iu  # noqa: E402
-from inpaint_utils.batches import SOURCE_SCALE  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 ROWS = {"fixed crops": dict(crops="fixed", synthetic=0.0), "fresh crops": dict(crops="stream", synthetic=0.0),
         "fresh crops + 25% dead leaves": dict(crops="stream", synthetic=0.25)}

@@ -1,7 +1,7 @@
 """Can the release network learn a correction at all, and does what it learns carry over?
 
-    python benchmarks/fit_probe.py                # 400 steps an arm, about 5 min on 2 CPU threads
-    python benchmarks/fit_probe.py --steps 1000 --set LR=1e-3
+    python -m benchmarks.fit_probe                # 400 steps an arm, about 5 min on 2 CPU threads
+    python -m benchmarks.fit_probe --steps 1000 --set LR=1e-3
 
 The release recipe (fp32, no EMA, pixel loss only) trained twice from the same weights for the
 same steps: on a fixed set of 64 training crops drawn again and again ("fixed crops"), and on fresh
@@ -15,19 +15,18 @@ cannot learn (a bug, or too low a learning rate).
 
 import argparse
 import dataclasses
-import sys
-from pathlib import Path
 
 import pandas as pd
 import torch
 import torch.nn as nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import inpaint_utils as iu  # noqa: E402
-from inpaint_utils.batches import PhotoCrops  # noqa: E402
-from inpaint_utils.fills import BASELINES, inpaint  # noqa: E402
-from inpaint_utils.params import device_name, parse_overrides  # noqa: E402
-from inpaint_utils.release import photo_tensor, training_photos  # noqa: E402
+import inpaint_utils as iu
+from inpaint_utils.core.runtime import device_name
+from inpaint_utils.core.settings import parse_overrides
+from inpaint_utils.data.crops import PhotoCrops
+from inpaint_utils.fills.classical import BASELINES
+from inpaint_utils.fills.composite import inpaint
+from inpaint_utils.study.release_recipe import photo_tensor, training_photos
 
 
 def gain(g, params, truth, mask) -> float:

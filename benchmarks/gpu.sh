@@ -40,11 +40,11 @@ stage() {  # stage NAME SECONDS COMMAND...: time-boxed, its output in WORK/NAME.
     tail -n "${TAIL:-14}" "$WORK/$name.log"
     echo "   exit $status, $((SECONDS - START)) s in all"
 }
-stage speed 120 $PY benchmarks/speed.py --device "$DEVICE" ${SPEED_ARGS:---steps 20 --repeats 5} \
+stage speed 120 $PY -m benchmarks.speed --device "$DEVICE" ${SPEED_ARGS:---steps 20 --repeats 5} \
     --options channels_last fused_adam amp --json "$WORK/speed.json"
-TAIL=3 stage speed-compile 150 $PY benchmarks/speed.py --device "$DEVICE" --images 40 ${SPEED_ARGS:---steps 20 --repeats 5} \
+TAIL=3 stage speed-compile 150 $PY -m benchmarks.speed --device "$DEVICE" --images 40 ${SPEED_ARGS:---steps 20 --repeats 5} \
     --options compile --json "$WORK/speed-compile.json"
-TAIL=8 stage protocol 120 $PY benchmarks/protocol_speed.py --device "$DEVICE" --epochs 3 ${PROTOCOL_ARGS:-} \
+TAIL=8 stage protocol 120 $PY -m benchmarks.protocol_speed --device "$DEVICE" --epochs 3 ${PROTOCOL_ARGS:-} \
     --json "$WORK/protocol.json"
 
 # name|profile|overrides: the shipped recipe as it is, then at a GPU's batch, and two variants

@@ -1,8 +1,8 @@
 """What more photos buy: the release recipe trained for the same steps on 5, 10 and all 22 of its
 training photos, measured on photos none of them saw, beside its harmonic start.
 
-    python benchmarks/photo_count.py --steps 1000                    # about 4 min a row on 2 CPU threads
-    python benchmarks/photo_count.py --steps 1000 --set REC_LOSS=l1  # another loss, or any parameter
+    python -m benchmarks.photo_count --steps 1000                    # about 4 min a row on 2 CPU threads
+    python -m benchmarks.photo_count --steps 1000 --set REC_LOSS=l1  # another loss, or any parameter
 
 The 5 are the sample data's photos (what the release model saw before the corpus); each larger
 set adds corpus photos, alternating between its two packages. Every row starts from the same
@@ -15,7 +15,6 @@ model adds to its harmonic start in the hole (``benchmarks/release_correction.py
 import argparse
 import dataclasses
 import itertools
-import sys
 import tempfile
 from pathlib import Path
 
@@ -23,16 +22,19 @@ import pandas as pd
 import torch
 import torch.nn as nn
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import inpaint_utils as iu
+from benchmarks.release_correction import measure
+from inpaint_utils.core.settings import parse_overrides
+from inpaint_utils.data.photo_corpus import read_manifest
+from inpaint_utils.evaluation.describe import paired_difference
+from inpaint_utils.fills.classical import BASELINES
+from inpaint_utils.study.release_recipe import (
+    SAMPLE_TRAINING_PHOTOS,
+    photo_tensor,
+    training_photos,
+)
 
-import inpaint_utils as iu  # noqa: E402
-from inpaint_utils.corpus import read_manifest  # noqa: E402
-from inpaint_utils.describe import paired_difference  # noqa: E402
-from benchmarks.release_correction import measure  # noqa: E402
-from inpaint_utils.fills import BASELINES  # noqa: E402
-from inpaint_utils.params import parse_overrides  # noqa: E402
-from inpaint_utils.release import SAMPLE_TRAINING_PHOTOS, photo_tensor, training_photos  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def photo_order(params) -> list[str]:

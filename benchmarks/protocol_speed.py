@@ -1,8 +1,8 @@
 """The paper's protocol timed: the `full` profile's BCE run (notebook 02) for a few epochs on stand-in
 data of the hub's size, to estimate its 50 epochs on this machine.
 
-    python benchmarks/protocol_speed.py --device cuda --epochs 3 --json protocol.json
-    python benchmarks/protocol_speed.py --set AMP=true --set FUSED_ADAM=true   # with speed options
+    python -m benchmarks.protocol_speed --device cuda --epochs 3 --json protocol.json
+    python -m benchmarks.protocol_speed --set AMP=true --set FUSED_ADAM=true   # with speed options
 
 microsoft/cats_vs_dogs holds 11,741 cats (9,392 of them in the training split). Where the hub is out
 of reach, the stand-in is a parquet file in its schema with as many JPEGs of its photos' size
@@ -18,7 +18,6 @@ import dataclasses
 import json
 import os
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -26,12 +25,12 @@ from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # also for `python -m benchmarks.protocol_speed`
+import inpaint_utils as iu
+from benchmarks.speed import jpeg_fixture, standin_parquet
+from inpaint_utils.core.runtime import device_name
+from inpaint_utils.core.settings import HUB_SIZES, parse_overrides
 
-import inpaint_utils as iu  # noqa: E402
-from benchmarks.speed import jpeg_fixture, standin_parquet  # noqa: E402
-from inpaint_utils.params import HUB_SIZES, device_name, parse_overrides  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class Utilisation:

@@ -1,7 +1,7 @@
 """Time and values of the realism measures (sharpness, C2ST) on the sample profile.
 
-    python benchmarks/realism.py            # timing of every row the sample report measures
-    python benchmarks/realism.py --values   # also sharpness and C2ST of a few fills, centre hole
+    python -m benchmarks.realism            # timing of every row the sample report measures
+    python -m benchmarks.realism --values   # also sharpness and C2ST of a few fills, centre hole
 
 Timing: the rows of notebook 04 (untrained G, four GANs, four baselines; 30 test images, centre
 hole) and of notebook 06 (untrained G, five ablation rows, four baselines; 30 test images and 70
@@ -12,15 +12,13 @@ against real (the even-numbered images' crops against the odd-numbered ones').
 """
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import pandas as pd
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import inpaint_utils as iu  # noqa: E402
+import inpaint_utils as iu
+from inpaint_utils.study import ablation
 
 
 def timing(params) -> None:
@@ -29,7 +27,7 @@ def timing(params) -> None:
     jobs = [("notebook 04, test split, centre", test, iu.center_mask(), 5)]
     for name, images in (("notebook 06, test split", test), ("notebook 06, held-out photos", held)):
         for masks_name, masks in iu.test_masks(params, len(images)).items():
-            if masks_name in iu.ablation.REALISM_MASKS:
+            if masks_name in ablation.REALISM_MASKS:
                 jobs.append((f"{name}, {masks_name}", images, masks, 6))
     total = rows = 0
     for name, images, masks, generators in jobs:

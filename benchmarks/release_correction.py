@@ -1,7 +1,7 @@
 """How much the release model changes its harmonic pre-fill: is its network doing anything?
 
-    python benchmarks/release_correction.py                        # the shipped model
-    python benchmarks/release_correction.py --model out/inpainter.pt
+    python -m benchmarks.release_correction                        # the shipped model
+    python -m benchmarks.release_correction --model out/inpainter.pt
 
 The release model's output is the harmonic fill plus a learnt correction (``fills.generator_output``).
 For the same crops and masks this prints, on training crops (``batches.PhotoCrops`` of the recipe's
@@ -16,10 +16,12 @@ import argparse
 import torch
 
 import inpaint_utils as iu
-from inpaint_utils.batches import PhotoCrops
-from inpaint_utils.fills import BASELINES, inpaint
-from inpaint_utils.metrics import image_metrics
-from inpaint_utils.release import load_release, photo_tensor, training_photos
+from inpaint_utils.data.crops import PhotoCrops
+from inpaint_utils.evaluation.metrics import image_metrics
+from inpaint_utils.fills.classical import BASELINES
+from inpaint_utils.fills.composite import inpaint
+from inpaint_utils.fills.release_model import load_release
+from inpaint_utils.study.release_recipe import photo_tensor, training_photos
 
 
 @torch.no_grad()

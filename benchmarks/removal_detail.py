@@ -1,9 +1,9 @@
 """What a user sees at 100%: object removal on photos never trained on, with and without detail transfer.
 
-    python benchmarks/removal_detail.py                          # the photo corpus's held-out photos
-    python benchmarks/removal_detail.py --photos a.jpg b.jpg --out table.md
-    python benchmarks/removal_detail.py --blends paste feather poisson --methods gan telea
-    python benchmarks/removal_detail.py --split train --sweep    # choose CRA's parameters (detail.py)
+    python -m benchmarks.removal_detail                          # the photo corpus's held-out photos
+    python -m benchmarks.removal_detail --photos a.jpg b.jpg --out table.md
+    python -m benchmarks.removal_detail --blends paste feather poisson --methods gan telea
+    python -m benchmarks.removal_detail --split train --sweep    # choose CRA's parameters (detail.py)
 
 Each photo (``corpus_photos(split)`` from ``python -m inpaint_utils.corpus``, or ``--photos``)
 gets ``--holes`` object-sized holes, seeded: 1-5% of the photo each, blobs and boxes in turn, each
@@ -39,13 +39,17 @@ import cv2
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from inpaint_utils.data.photos import read_image
+from inpaint_utils.evaluation.stats import paired_bootstrap
+from inpaint_utils.fills import detail
+from inpaint_utils.removal.remover import (
+    _crop,
+    dilate_mask,
+    make_remover,
+    remove_object,
+)
 
-from inpaint_utils import detail  # noqa: E402
-from inpaint_utils.photos import read_image  # noqa: E402
-from inpaint_utils.removal import _crop, dilate_mask, make_remover, remove_object  # noqa: E402 (_crop: its crops)
-from inpaint_utils.stats import paired_bootstrap  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 DILATE, MARGIN = 5, 1.0  # remove_object's defaults
 SEAMS = {"paste": {"blend": "paste"}, "poisson": {"blend": "poisson"}, "feather": {"blend": "paste", "feather": DILATE}}
@@ -114,7 +118,7 @@ def difference(a: list[dict], b: list[dict], column: str) -> str:
 def photo_paths(args) -> list[Path]:
     if args.photos:
         return args.photos
-    from inpaint_utils.corpus import corpus_photos
+    from inpaint_utils.data.photo_corpus import corpus_photos
 
     return corpus_photos(args.split)[:args.count]
 

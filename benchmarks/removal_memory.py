@@ -1,7 +1,7 @@
 """Peak memory of the removal command on a folder of 1 and of N six-megapixel photos.
 
-    python benchmarks/removal_memory.py              # 1 and 20 photos, Telea
-    python benchmarks/removal_memory.py --photos 5 --method biharmonic
+    python -m benchmarks.removal_memory              # 1 and 20 photos, Telea
+    python -m benchmarks.removal_memory --photos 5 --method biharmonic
 
 Each run is a fresh process (``python -m inpaint_utils.remove`` on a folder of JPEGs made from
 scikit-image's coffee, 3000x2000, one box each); its peak resident memory comes from

@@ -1,7 +1,7 @@
 """Speed of object removal with the GAN against Telea on a mask of thousands of specks, one process.
 
-    python benchmarks/removal_speed.py                     # a fresh generator: speed needs no training
-    python benchmarks/removal_speed.py --checkpoint checkpoints/sample/ablation-random.pt --repeats 5
+    python -m benchmarks.removal_speed                     # a fresh generator: speed needs no training
+    python -m benchmarks.removal_speed --checkpoint checkpoints/sample/ablation-random.pt --repeats 5
 
 The photo is scikit-image's coffee (600x400) under 1% salt noise: about 2,300 separate holes with
 --dilate 0, the case where the GAN once ran one forward pass per hole. Prints, for --dilate 0 and
@@ -25,11 +25,11 @@ import numpy as np
 import torch
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import inpaint_utils as iu
+from inpaint_utils.networks.gan import Discriminator, Generator
+from inpaint_utils.removal.remover import dilate_mask
 
-import inpaint_utils as iu  # noqa: E402
-from inpaint_utils.models import Discriminator, Generator  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def fresh_checkpoint(folder: Path) -> Path:
@@ -66,7 +66,7 @@ def main() -> None:
         print(f"{photo.shape[1]}x{photo.shape[0]} photo, {specks.sum()} marked pixels, torch threads "
               f"{torch.get_num_threads()}, {'trained' if args.checkpoint else 'untrained'} generator")
         for dilate in (0, 5):
-            parts = cv2.connectedComponents(iu.removal.dilate_mask(specks, dilate).astype(np.uint8))[0] - 1
+            parts = cv2.connectedComponents(dilate_mask(specks, dilate).astype(np.uint8))[0] - 1
             times = {name: [] for name in methods}
             for _ in range(args.repeats):
                 for name, remover in methods.items():

@@ -4,8 +4,8 @@ row's hole PSNR on the test split (for the ablation also its change from the row
 and range over seeds. The intervals in notebooks 04-06 are over images for one seed; this is the
 other half.
 
-    python benchmarks/seed_spread.py --profile sample --seeds 42 43 44                  # 06: ~3 min a seed
-    python benchmarks/seed_spread.py --profile sample --seeds 42 43 44 --table results  # 04: ~3 min a seed
+    python -m benchmarks.seed_spread --profile sample --seeds 42 43 44                  # 06: ~3 min a seed
+    python -m benchmarks.seed_spread --profile sample --seeds 42 43 44 --table results  # 04: ~3 min a seed
 
 It runs under the report's pinned CPU kernels (inpaint_utils/kernels.py), restarting itself
 under them, so its seed-42 rows are the committed tables' own.
@@ -23,8 +23,9 @@ import sys
 import pandas as pd
 
 import inpaint_utils as iu
+from inpaint_utils.study import ablation
 
-COLUMNS = {masks: f"{masks}: {iu.ablation.COLUMNS['hole_psnr']}" for masks in ("centre", "random")}
+COLUMNS = {masks: f"{masks}: {ablation.COLUMNS['hole_psnr']}" for masks in ("centre", "random")}
 
 
 def seed_table(profile: str, seed: int) -> pd.DataFrame:

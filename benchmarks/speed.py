@@ -1,7 +1,7 @@
 """Speed of our data path and training step against the seed's, in one process, on one device.
 
-    python benchmarks/speed.py                  # CPU here; the GPU where there is one
-    python benchmarks/speed.py --device cpu --images 256 --repeats 5 --json out.json
+    python -m benchmarks.speed                  # CPU here; the GPU where there is one
+    python -m benchmarks.speed --device cpu --images 256 --repeats 5 --json out.json
 
 Prints images per second for the seed's way and ours, and their ratio:
 - data path: the seed decodes and transforms each JPEG on every access (``seed_reference``);
@@ -23,7 +23,6 @@ import io
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -33,13 +32,13 @@ import torch
 import torch.nn as nn
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # also for `python -m benchmarks.speed`
 os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuBLAS for exact_fp32, set before CUDA starts
 
-import inpaint_utils as iu  # noqa: E402
+import inpaint_utils as iu  # noqa: E402 (after the environment above, before torch loads)
 from benchmarks import seed_reference as seed  # noqa: E402
-from inpaint_utils.params import device_name  # noqa: E402
+from inpaint_utils.core.runtime import device_name  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def jpeg_fixture(n: int) -> list[bytes]:
@@ -70,7 +69,8 @@ def timed(fn) -> float:
 
 def standin_parquet(encoded: list[bytes], path: Path) -> Path:
     """A parquet file in the hub data set's schema (image, labels; every row a cat) holding ``encoded``."""
-    from datasets import ClassLabel, Dataset, Features, Image as ImageFeature
+    from datasets import ClassLabel, Dataset, Features
+    from datasets import Image as ImageFeature
 
     features = Features({"image": ImageFeature(), "labels": ClassLabel(names=["cat", "dog"])})
     Dataset.from_dict({"image": [{"bytes": b, "path": None} for b in encoded], "labels": [0] * len(encoded)},

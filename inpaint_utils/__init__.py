@@ -1,86 +1,141 @@
 """GAN image inpainting, reproduced from a student report (see README.md).
 
-The notebooks' API: ``import inpaint_utils as iu``. Each concept has its own module, and imports
-flow one way, from the bottom of this list to the top:
+The notebooks' API: ``import inpaint_utils as iu``. The package is laid out by role, and imports
+flow one way: a folder imports only the folders above it in this list (tests/test_layout.py checks).
 
-- ``comparison``   notebook 04's comparison in one step, saved; read back, or made, by notebook 05
-- ``summary``      the report's front matter: abstract and results at a glance, from the run's tables
-- ``remove``       the object-removal command: ``python -m inpaint_utils.remove --help``
-- ``batch``        the command's work: photos paired with masks and outputs, all checked before writing
-- ``removal``      object removal on a photo of any size, a crop per hole (notebook 07)
-- ``detail``       the photo's own fine texture carried into a fill at full resolution (HiFill's CRA)
-- ``photos``       users' photos read as a photographer's files, written back with their metadata
-- ``corpus``       the photo corpus: Debian's wallpaper photographs, fetched, checked, split once
-- ``train_release`` the command that trains and exports the release model
-- ``release``      the release model: its recipe, export, model card and checks (models/release/)
-- ``card``         the release model's card as Markdown, the command that retrains it, its validation curve
-- ``ablation``     the seed's next steps as options, trained and measured row by row (notebook 06)
-- ``figures``      every figure of the report, saved as figures/<run>/<name>.png under the caller's name
-- ``training``     the seed's GAN loop, resumable and reproducible; the four runs, trained and loaded
-- ``step``         one step of the GAN: G and D with their optimisers, the seed's step and SN-PatchGAN's
-- ``evaluation``   metrics on a whole split, every method on the same images, results tables; the
-                   held-out check that training runs (``Validation``)
-- ``describe``     sentences that compare rows of a table, each difference with its interval
-- ``stats``        paired bootstrap intervals over images, for sentences that compare rows
-- ``realism``      realism without downloaded weights: sharpness, a classifier two-sample test
-- ``metrics``      the metric interface; pixel metrics; LPIPS and FID, with PERCEPTUAL's weights
-- ``show``         tables rounded to what the data support, and notes, as the notebooks show them
-- ``batches``      training crops: fresh random crops, multi-scale photo crops, synthetic dead leaves
-- ``checkpoints``  atomic checkpoints, checked against the run's parameters and architecture
-- ``losses``       the seed's criteria, the reconstruction loss, G's weighted loss, SN-PatchGAN's hinge
-- ``fills``        hole fills: the generator's and the classical methods; the composite
-- ``models``       the seed's Generator and Discriminator, GLCIC's context discriminator, SN-PatchGAN's
-- ``data``         the cat data sets, the seed's split, the uint8 image cache, the held-out images
-- ``params``       parameters and profiles
-- ``kernels``      one family of CPU kernels for the report, the same on every x86 CPU
-- ``masks``        the seed's centre mask, random boxes, strokes and blobs, mask checks
-- ``paths``        the repository, output folders, atomic writes
+- ``core/``        settings and profiles, the device and seeds, paths and atomic writes, pinned CPU
+                   kernels, how tables are shown
+- ``data/``        masks, pixels, users' photos, the photo corpus, the cats and their split cache, the
+                   held-out images, training crops
+- ``networks/``    the seed's generator and discriminator (and GLCIC's, SN-PatchGAN's), the losses,
+                   training checkpoints
+- ``fills/``       hole fills: classical, the generator's, the composite, detail transfer, and the
+                   shipped release model loaded for inference
+- ``evaluation/``  metrics, realism, bootstrap intervals, the sentences that compare rows, the
+                   evaluation of runs and the tables they write
+- ``training/``    the GAN loop (resumable, reproducible), one step, data-parallel training
+- ``study/``       the paper's four runs, the ablation, the comparison, the release recipe and its card
+- ``removal/``     object removal on photos of any size, and the command's jobs (fills and below only)
+- ``report/``      the report's figures and front matter
+
+The modules at the top level are the commands, thin: ``python -m inpaint_utils.remove``,
+``python -m inpaint_utils.train_release`` and ``python -m inpaint_utils.corpus``.
 
 Where this code departs from the seed notebook, the docstring says what the seed did and why.
 This file holds no logic, only a table of names: ``iu.<name>`` imports its module on first use
-(PEP 562), so that ``python -m inpaint_utils.remove`` parses, checks and refuses without loading torch.
+(PEP 562), so that ``python -m inpaint_utils.remove`` parses, checks and refuses without loading
+torch. The ``TYPE_CHECKING`` block names the same for IDEs and type checkers.
 """
 
 import importlib
 import pkgutil
+from typing import TYPE_CHECKING
 
 _EXPORTS = {  # module: the names the notebooks use as iu.<name>
-    "checkpoints": "load_checkpoint read_checkpoint",
-    "comparison": "compare results",
-    "ablation": "ABLATION ablation_params ablation_plan ablation_table describe_ablation test_masks train_ablation",
-    "data": "CatDataset SplitImages heldout_corpus_images heldout_images load_cats load_images open_image sample_data_path seed_transform "
-            "split_summary to_rgb to_uint8",
-    "describe": "describe_realism describe_seed_spread describe_winners difference_between paired_difference",
-    "evaluation": "SEED_REPORTED UNTRAINED compare_methods evaluate evaluate_run load_per_image load_results read_spread read_table "
-                  "perceptual_metrics results_table save_table seed_comparison untrained_generator",
-    "figures": "plot_comparison_grid plot_fill_grid plot_image_sizes plot_inpainted_vs_truth plot_masks plot_removal plot_removal_zoom "
-               "plot_losses plot_mask plot_progress plot_psnr_distribution plot_training_pairs save_figure",
-    "fills": "BASELINES CLASSICAL generator_fill inpaint",
-    "losses": "CRITERIA AdversarialLoss GeneratorLoss HingeLoss diff_augment reconstruction_loss",
-    "masks": "MASK_KINDS center_mask check_mask mask_batch",
-    "metrics": "FID LPIPS METRICS PERCEPTUAL_MODES PSNR_CAP Metric PixelMetrics image_metrics perceptual_metric_set "
-               "perceptual_weights",
-    "realism": "C2ST REALISM_COLUMNS Sharpness gradient_magnitude realism_metric_set",
-    "models": "ContextDiscriminator Discriminator Generator PatchDiscriminator count_parameters hole_crops layer_table make_discriminator make_generator",
-    "kernels": "PINNED_CPU_KERNELS cpu_identity machine_identity pin_cpu_kernels same_maker",
-    "params": "HUB_ID PARAM_NAMES Params notebook_params parse_overrides profile_names resolve_device resolve_params "
-              "seed_everything",
-    "photos": "DEFAULT_MAX_PIXELS Photo PhotoError read_image read_mask read_photo save_photo",
-    "corpus": "build_corpus corpus_photos",
-    "detail": "residual_aggregation",
-    "release": "ReleaseModel check_release choose_release export_release load_release train_release training_photos",
-    "removal": "box_mask check_options make_remover remove_object",
-    "batch": "Refused Settings find_inputs plan_jobs prepare_output run_job",
-    "paths": "NOTEBOOKS_DIR ROOT atomic_write atomic_write_text checkpoints_dir display_path figures_dir output_root "
-             "reports_dir writable_dir",
-    "show": "note show_table",
-    "stats": "paired_bootstrap",
-    "step": "build_models make_step",
-    "training": "RUNS RunResult SeedRun load_trained train_gan train_run train_runs training_summary",
+    "core.settings": "HUB_ID MASK_KINDS notebook_params PARAM_NAMES Params parse_overrides profile_names "
+                     "resolve_params",
+    "core.runtime": "resolve_device seed_everything",
+    "core.paths": "atomic_write atomic_write_text checkpoints_dir display_path figures_dir NOTEBOOKS_DIR output_root "
+                  "reports_dir ROOT writable_dir",
+    "core.kernels": "cpu_identity machine_identity pin_cpu_kernels PINNED_CPU_KERNELS same_maker",
+    "core.show": "note show_table",
+    "data.masks": "center_mask check_mask mask_batch",
+    "data.pixels": "to_uint8",
+    "data.photos": "DEFAULT_MAX_PIXELS Photo PhotoError read_image read_mask read_photo save_photo",
+    "data.photo_corpus": "build_corpus corpus_photos",
+    "data.cats": "CatDataset load_cats load_images open_image sample_data_path seed_transform split_summary "
+                 "SplitImages to_rgb",
+    "data.heldout": "heldout_corpus_images heldout_images",
+    "networks.gan": "ContextDiscriminator count_parameters Discriminator Generator hole_crops "
+                    "make_discriminator make_generator PatchDiscriminator",
+    "networks.losses": "AdversarialLoss CRITERIA diff_augment GeneratorLoss HingeLoss PSNR_CAP reconstruction_loss",
+    "networks.checkpoints": "load_checkpoint read_checkpoint",
+    "fills.classical": "BASELINES CLASSICAL",
+    "fills.learned": "generator_fill",
+    "fills.composite": "inpaint",
+    "fills.detail": "residual_aggregation",
+    "fills.release_model": "load_release ReleaseModel",
+    "evaluation.metrics": "FID image_metrics LPIPS Metric METRICS perceptual_metric_set PERCEPTUAL_MODES "
+                          "perceptual_weights PixelMetrics",
+    "evaluation.realism": "C2ST gradient_magnitude REALISM_COLUMNS realism_metric_set Sharpness",
+    "evaluation.stats": "paired_bootstrap",
+    "evaluation.describe": "describe_realism describe_seed_spread describe_winners difference_between "
+                           "paired_difference",
+    "evaluation.evaluate": "compare_methods evaluate evaluate_run perceptual_metrics results_table seed_comparison "
+                           "SEED_REPORTED UNTRAINED untrained_generator",
+    "evaluation.tables": "load_per_image load_results read_spread read_table save_table",
+    "training.step": "build_models make_step",
+    "training.loop": "RunResult train_gan",
+    "study.seed_runs": "load_trained RUNS SeedRun train_run train_runs training_summary",
+    "study.ablation": "ABLATION ablation_params ablation_plan ablation_table describe_ablation evaluation_masks "
+                      "train_ablation",
+    "study.comparison": "compare results",
+    "study.release_recipe": "check_release choose_release export_release train_release_model training_photos",
+    "removal.remover": "box_mask check_options make_remover remove_object",
+    "removal.jobs": "find_inputs plan_jobs prepare_output Refused run_job Settings",
+    "report.layers": "layer_table",
+    "report.figures": "plot_comparison_grid plot_fill_grid plot_image_sizes plot_inpainted_vs_truth plot_losses "
+                      "plot_mask plot_masks plot_progress plot_psnr_distribution plot_removal plot_removal_zoom "
+                      "plot_training_pairs save_figure",
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names.split()}
 _SUBMODULES = {info.name for info in pkgutil.iter_modules(__path__)}
 __all__ = list(_MODULE_OF)
+
+if TYPE_CHECKING:  # for IDEs: the same names, imported eagerly
+    from .core.settings import (
+        HUB_ID, MASK_KINDS, notebook_params, PARAM_NAMES, Params, parse_overrides, profile_names, resolve_params)
+    from .core.runtime import resolve_device, seed_everything
+    from .core.paths import (
+        atomic_write, atomic_write_text, checkpoints_dir, display_path, figures_dir, NOTEBOOKS_DIR, output_root,
+        reports_dir, ROOT, writable_dir)
+    from .core.kernels import cpu_identity, machine_identity, pin_cpu_kernels, PINNED_CPU_KERNELS, same_maker
+    from .core.show import note, show_table
+    from .data.masks import center_mask, check_mask, mask_batch
+    from .data.pixels import to_uint8
+    from .data.photos import DEFAULT_MAX_PIXELS, Photo, PhotoError, read_image, read_mask, read_photo, save_photo
+    from .data.photo_corpus import build_corpus, corpus_photos
+    from .data.cats import (
+        CatDataset, load_cats, load_images, open_image, sample_data_path, seed_transform, split_summary, SplitImages,
+        to_rgb)
+    from .data.heldout import heldout_corpus_images, heldout_images
+    from .networks.gan import (
+        ContextDiscriminator, count_parameters, Discriminator, Generator, hole_crops, make_discriminator,
+        make_generator, PatchDiscriminator)
+    from .networks.losses import (
+        AdversarialLoss, CRITERIA, diff_augment, GeneratorLoss, HingeLoss, PSNR_CAP, reconstruction_loss)
+    from .networks.checkpoints import load_checkpoint, read_checkpoint
+    from .fills.classical import BASELINES, CLASSICAL
+    from .fills.learned import generator_fill
+    from .fills.composite import inpaint
+    from .fills.detail import residual_aggregation
+    from .fills.release_model import load_release, ReleaseModel
+    from .evaluation.metrics import (
+        FID, image_metrics, LPIPS, Metric, METRICS, perceptual_metric_set, PERCEPTUAL_MODES, perceptual_weights,
+        PixelMetrics)
+    from .evaluation.realism import C2ST, gradient_magnitude, REALISM_COLUMNS, realism_metric_set, Sharpness
+    from .evaluation.stats import paired_bootstrap
+    from .evaluation.describe import (
+        describe_realism, describe_seed_spread, describe_winners, difference_between, paired_difference)
+    from .evaluation.evaluate import (
+        compare_methods, evaluate, evaluate_run, perceptual_metrics, results_table, seed_comparison, SEED_REPORTED,
+        UNTRAINED, untrained_generator)
+    from .evaluation.tables import load_per_image, load_results, read_spread, read_table, save_table
+    from .training.step import build_models, make_step
+    from .training.loop import RunResult, train_gan
+    from .study.seed_runs import load_trained, RUNS, SeedRun, train_run, train_runs, training_summary
+    from .study.ablation import (
+        ABLATION, ablation_params, ablation_plan, ablation_table, describe_ablation, evaluation_masks, train_ablation)
+    from .study.comparison import compare, results
+    from .study.release_recipe import (
+        check_release, choose_release, export_release, train_release_model, training_photos)
+    from .removal.remover import box_mask, check_options, make_remover, remove_object
+    from .removal.jobs import find_inputs, plan_jobs, prepare_output, Refused, run_job, Settings
+    from .report.layers import layer_table
+    from .report.figures import (
+        plot_comparison_grid, plot_fill_grid, plot_image_sizes, plot_inpainted_vs_truth, plot_losses, plot_mask,
+        plot_masks, plot_progress, plot_psnr_distribution, plot_removal, plot_removal_zoom, plot_training_pairs,
+        save_figure)
 
 
 def __getattr__(name: str):

@@ -27,9 +27,24 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .batch import Refused, Settings, missing_folders, plan_jobs, prepare_output, remove_empty, run_job
-from .photos import DEFAULT_MAX_PIXELS
-from .removal import BLENDS, DETAILS, MAX_DILATE, METHODS, check_options, make_remover
+from .data.photos import DEFAULT_MAX_PIXELS
+from .removal.jobs import (
+    Refused,
+    Settings,
+    missing_folders,
+    plan_jobs,
+    prepare_output,
+    remove_empty,
+    run_job,
+)
+from .removal.remover import (
+    BLENDS,
+    DETAILS,
+    MAX_DILATE,
+    METHODS,
+    check_options,
+    make_remover,
+)
 
 __all__ = ["main"]
 
@@ -121,7 +136,7 @@ def main(argv=None) -> int:
     if leftovers:
         print(f"note: deleted {len(leftovers)} temporary file(s) left in {folder} by an interrupted run",
               file=sys.stderr)
-    from .params import resolve_device  # torch, from here on: every check has passed
+    from .core.runtime import resolve_device
 
     try:
         remover = make_remover(args.method, args.checkpoint, resolve_device(args.device))

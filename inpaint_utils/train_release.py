@@ -21,10 +21,16 @@ import os
 import sys
 from pathlib import Path
 
-from . import distributed
-from .params import parse_overrides, resolve_params
-from .paths import checkpoints_dir
-from .release import RELEASE_DIR, check_release, choose_release, export_release, train_release
+from .core.paths import checkpoints_dir
+from .core.settings import parse_overrides, resolve_params
+from .fills.release_model import RELEASE_DIR
+from .study.release_recipe import (
+    check_release,
+    choose_release,
+    export_release,
+    train_release_model,
+)
+from .training import distributed
 
 
 def parse_args(argv=None):
@@ -66,7 +72,7 @@ def main(argv=None) -> int:
     try:
         with distributed.process_group(params.device) as world:
             if not args.export_only:
-                train_release(params)
+                train_release_model(params)
             distributed.barrier()  # every rank done before rank 0 exports
     except Exception as e:
         if not distributed.launched():

@@ -8,6 +8,7 @@ import torch
 from PIL import Image
 
 import inpaint_utils as iu  # importable (as benchmarks is) because pytest puts the root conftest.py's folder on sys.path
+from inpaint_utils.evaluation import metrics
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def no_weight_downloads(monkeypatch):
     def refuse(url, path, hash_prefix):
         raise OSError("downloads are off in the tests")
 
-    monkeypatch.setattr(iu.metrics, "_download", refuse)
+    monkeypatch.setattr(metrics, "_download", refuse)
 
 
 def whole_and_resumed(params, train_images, val_images, folder: Path):

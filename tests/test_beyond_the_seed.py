@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 import torch
 import torch.nn as nn
-from conftest import smooth_images
 
 import inpaint_utils as iu
-from inpaint_utils.losses import reconstruction_loss
+from conftest import smooth_images
+from inpaint_utils.networks.losses import reconstruction_loss
+from inpaint_utils.training import loop
 
 TRAIN, VAL = smooth_images(16, seed=1), smooth_images(4, seed=2)
 
@@ -21,7 +22,7 @@ def test_random_masks_have_the_shape_cap_and_seed(kind):
     assert masks.shape == (64, 1, 64, 64) and masks.dtype == torch.float32
     assert set(masks.unique().tolist()) <= {0.0, 1.0}
     area = masks.mean(dim=(1, 2, 3))
-    assert area.min() > 0 and area.max() <= iu.masks.MAX_HOLE_AREA
+    assert area.min() > 0 and area.max() <= masks.MAX_HOLE_AREA
     assert len(set(map(tuple, masks.flatten(1).tolist()))) == 64  # every image gets its own mask
     again = iu.mask_batch(kind, 64, generator=torch.Generator().manual_seed(3))
     other = iu.mask_batch(kind, 64, generator=torch.Generator().manual_seed(4))
@@ -136,7 +137,7 @@ def test_random_mask_training_is_reproducible_and_resumes_exactly(params, tmp_pa
     assert b.trained_epochs == 1 and a.history["g_losses"] == b.history["g_losses"]
     assert all(torch.equal(x, y) for x, y in zip(a.g.state_dict().values(), b.g.state_dict().values()))
     assert torch.allclose(a.fill_colour, TRAIN.float().mean(dim=(0, 2, 3)) / 255)
-    loaded = iu.training.load_run("x", tmp_path / "a.pt", dataclasses.replace(params, **options), maker="notebook 06")
+    loaded = loop.load_run("x", tmp_path / "a.pt", dataclasses.replace(params, **options), maker="notebook 06")
     assert isinstance(loaded.d, iu.ContextDiscriminator) and torch.equal(loaded.fill_colour, a.fill_colour)
 
 
@@ -144,7 +145,7 @@ def test_evaluate_run_measures_an_ablation_row_with_the_seeds_losses_under_its_c
     p = iu.ablation_params(params)["local_d"]
     trained = iu.train_gan("local_d", nn.BCELoss(), p, train_images=TRAIN, val_images=VAL,
                            checkpoint=tmp_path / "ablation-local_d.pt", epochs=1)
-    loaded = iu.training.load_run("local_d", tmp_path / "ablation-local_d.pt", p, maker="notebook 06")
+    loaded = loop.load_run("local_d", tmp_path / "ablation-local_d.pt", p, maker="notebook 06")
     test = iu.SplitImages("test", smooth_images(4, seed=5), list(range(4)), ["RGB"] * 4, [(64, 64)] * 4)
     tables = [iu.evaluate_run(run, test, p) for run in (trained, loaded)]
     assert trained.criterion == loaded.criterion == "bce"

@@ -6,9 +6,9 @@ import shutil
 import subprocess
 
 import pytest
+from test_report import smoke_report  # noqa: F401  (the fixture: one smoke report for both files)
 
 import inpaint_utils as iu
-from test_report import smoke_report  # noqa: F401  (the fixture: one smoke report for both files)
 
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (apt-get install chromium)")

@@ -15,8 +15,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from inpaint_utils import corpus
-from inpaint_utils.corpus import COLUMNS, CorpusError, build_corpus, corpus_photos, read_manifest
+from inpaint_utils import corpus as corpus_command
+from inpaint_utils.data import photo_corpus as corpus
+from inpaint_utils.data.photo_corpus import (
+    COLUMNS,
+    CorpusError,
+    build_corpus,
+    corpus_photos,
+    read_manifest,
+)
 
 PACKAGES = {"pkg-a": "1.0-1", "pkg-b": "2:3.4-5"}
 HAS_DPKG = shutil.which("dpkg-deb") is not None
@@ -178,7 +185,7 @@ def test_a_changed_photo_is_refused_with_its_name(archive, fake_fetch, monkeypat
     assert fake_fetch == ["pkg-a", "pkg-b"]  # refused, not silently fetched again
     monkeypatch.setattr(corpus, "MANIFEST", manifest)
     monkeypatch.setenv("INPAINT_OUTPUT_ROOT", str(root))
-    assert corpus.main([]) == 1
+    assert corpus_command.main([]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "b1" in err and err.startswith("corpus: error: ")
 
@@ -203,7 +210,7 @@ def test_a_missing_corpus_says_which_command_builds_it(archive):
 def test_an_unreachable_archive_names_the_packages_and_where_they_go(archive, monkeypatch, capsys):
     monkeypatch.setattr(corpus, "MANIFEST", archive["manifest"])
     monkeypatch.setenv("INPAINT_OUTPUT_ROOT", str(archive["root"]))
-    assert corpus.main([]) == 1
+    assert corpus_command.main([]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot be reached" in err and "Temporary failure" in err
     for needed in ("pkg-a 1.0-1 and pkg-b 2:3.4-5", "pool/main/p/pkg-b/pkg-b_3.4-5_all.deb",

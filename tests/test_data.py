@@ -3,11 +3,11 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
-from conftest import encode, photo, write_parquet
 from PIL import Image
 
 import inpaint_utils as iu
-from inpaint_utils import data
+from conftest import encode, photo, write_parquet
+from inpaint_utils.data import cats as data
 
 
 @pytest.fixture

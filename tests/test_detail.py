@@ -8,9 +8,16 @@ import pytest
 import torch
 
 import inpaint_utils as iu
-from inpaint_utils import detail
-from inpaint_utils.detail import attention, detail_sums, residual_aggregation, seam_sums
-from inpaint_utils.removal import dilate_mask
+from inpaint_utils.fills import detail
+from inpaint_utils.fills.detail import (
+    attention,
+    detail_sums,
+    residual_aggregation,
+    seam_sums,
+)
+from inpaint_utils.removal import remover
+from inpaint_utils.removal.remover import dilate_mask
+from inpaint_utils.report import figures
 
 
 def texture(height: int, width: int, seed: int = 0) -> np.ndarray:
@@ -157,10 +164,10 @@ def test_poisson_blending_is_the_poisson_blend_and_never_sees_the_object():
     y, x = np.mgrid[:90, :110]
     hole = ((y - 45) / 25) ** 2 + ((x - 55) / 30) ** 2 < 1
     exact = exact_poisson(fill, photo, hole)
-    blended = iu.removal._poisson(fill, photo, hole)
+    blended = remover._poisson(fill, photo, hole)
     assert np.abs(blended - exact)[hole].mean() < 2 < 40 < np.abs(fill - exact)[hole].mean()
     photo[hole] = (250, 10, 10)  # an object in the hole changes nothing
-    assert np.array_equal(iu.removal._poisson(fill, photo, hole), blended)
+    assert np.array_equal(remover._poisson(fill, photo, hole), blended)
 
 
 @pytest.mark.parametrize("method", ["telea", "gan"])
@@ -190,13 +197,13 @@ def test_the_zoom_figure_shows_each_result_at_100_percent(params):
     mask = box_hole(400, 500, 150, 200, 60)
     telea = iu.make_remover("telea")
     results = {f"Telea, {level}": iu.remove_object(image, mask, telea, detail=level) for level in ("none", "cra")}
-    iu.figures.plot_removal_zoom(image, mask, results, "zoom", params, size=200, columns=3)
+    figures.plot_removal_zoom(image, mask, results, "zoom", params, size=200, columns=3)
     saved = Image.open(iu.figures_dir(params) / "zoom.png")
     assert 3 * 200 <= saved.width <= 3 * 200 + 40 and 200 <= saved.height <= 200 + 40  # one panel pixel a photo pixel
 
 
 def test_the_command_blends_and_transfers_detail_by_default():
-    from inpaint_utils.batch import Settings
+    from inpaint_utils.removal.jobs import Settings
     from inpaint_utils.remove import parse_args
 
     args = parse_args(["--image", "a.jpg", "--box", "0,0,1,1", "--output", "out"])

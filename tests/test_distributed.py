@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn as nn
-from conftest import smooth_images
 
 import inpaint_utils as iu
-from inpaint_utils import distributed
-from inpaint_utils.checkpoints import cpu_state
+from conftest import smooth_images
+from inpaint_utils.networks.checkpoints import cpu_state
+from inpaint_utils.training import distributed
 
 TORCHRUN = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
 TINY = {"CROPS": "stream", "DATA": "sample", "MAX_IMAGES": 16, "STEPS_PER_EPOCH": 2, "RELEASE_EPOCHS": 2,
@@ -199,8 +199,8 @@ def test_one_process_records_a_world_of_one(params, tmp_path):
 def faulty_main(mode: str, argv: list[str]) -> int:
     """train_release.main with a fault at a given mask draw (one a step): "kill" kills torchrun from
     rank 0 as epoch 2 begins (its checkpoint of epoch 1 written); "fail" raises on rank 1 at step 2."""
-    from inpaint_utils import training
     from inpaint_utils.train_release import main
+    from inpaint_utils.training import loop as training
 
     rank, draw, calls = int(os.environ["RANK"]), training.mask_batch, [0]
 

@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import smooth_images
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 import inpaint_utils as iu
+from conftest import smooth_images
 
 MASK = iu.center_mask()
 

@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 import inpaint_utils as iu
-from inpaint_utils.stats import difference_text
-
+from inpaint_utils.evaluation import describe, tables
+from inpaint_utils.evaluation.stats import difference_text
+from inpaint_utils.study import ablation
 
 # The paired bootstrap: an interval of a difference over images.
 
@@ -97,7 +98,7 @@ def test_the_best_gan_is_said_level_with_the_others_unless_its_intervals_exclude
     assert "ahead of every other GAN in this run" in iu.describe_winners(iu.results_table(clear), clear)
     tied = per_image_frame({"L1": base + 0.1 + rng.normal(0, 1, 40), "L2": base + rng.normal(0, 1, 40),
                             "BCE": base + rng.normal(0, 1, 40), "Telea": base - 3}, kinds)
-    from inpaint_utils.summary import best_versus_classical
+    from inpaint_utils.report.summary import best_versus_classical
     assert "(intervals that hold 0: no learned row wins)" in best_versus_classical(
         iu.results_table(tied), tied, None, learned_kind="GAN")
 
@@ -105,7 +106,7 @@ def test_the_best_gan_is_said_level_with_the_others_unless_its_intervals_exclude
 def test_ablation_per_image_values_come_with_the_table_and_give_back_its_means(params, monkeypatch):
     from conftest import smooth_images
 
-    monkeypatch.setattr(iu.ablation, "realism_metric_set", lambda seed: [iu.Sharpness(), iu.C2ST(seeds=(seed,), steps=2)])
+    monkeypatch.setattr(ablation, "realism_metric_set", lambda seed: [iu.Sharpness(), iu.C2ST(seeds=(seed,), steps=2)])
     images = smooth_images(8, seed=4)
     table, per_image = iu.ablation_table({}, images, params)
     assert len(per_image) == len(table) * 2 * 8 and set(per_image["masks"]) == {"centre", "random"}
@@ -159,7 +160,7 @@ def test_runs_on_other_machines_join_the_spread_and_can_make_a_leader_level(tmp_
     ablation = pd.DataFrame({"random: change, min": [-0.3], "random: change, max": [0.35],
                              "centre: change, min": [4.8], "centre: change, max": [6.9]}, index=["+ pixel loss"])
     ablation.rename_axis("row (3 seeds: 42, 43, 44)").to_csv(tmp_path / "ablation_seeds.csv")
-    (tmp_path / iu.evaluation.MACHINE_RUNS).write_text(json.dumps({"seed 42 on an Intel Xeon": {
+    (tmp_path / tables.MACHINE_RUNS).write_text(json.dumps({"seed 42 on an Intel Xeon": {
         "results": {"centre: hole PSNR (dB)": {"BCE": 10.57, "L1": 11.42}},
         "ablation": {"centre: change": {"+ pixel loss": 5.0}}}}))
     spread = iu.read_spread(tmp_path, "results")
@@ -167,7 +168,7 @@ def test_runs_on_other_machines_join_the_spread_and_can_make_a_leader_level(tmp_
     assert spread.loc["L1", "max"] == 11.42 and spread.attrs["machines"] == ["seed 42 on an Intel Xeon"]
     assert "No row is first in every run" in iu.describe_seed_spread(spread, "cmd")
     steps = iu.read_spread(tmp_path, "ablation")
-    assert iu.describe.step_verdict(steps, "+ pixel loss", "centre") == "helps in every run measured (+4.80 to +6.90 dB)"
-    assert iu.describe.step_verdict(steps, "+ pixel loss", "random").startswith("level over the runs measured")
-    assert iu.describe.step_verdict(steps, "+ local D", "random") == ""  # not measured: no verdict
+    assert describe.step_verdict(steps, "+ pixel loss", "centre") == "helps in every run measured (+4.80 to +6.90 dB)"
+    assert describe.step_verdict(steps, "+ pixel loss", "random").startswith("level over the runs measured")
+    assert describe.step_verdict(steps, "+ local D", "random") == ""  # not measured: no verdict
     assert iu.read_spread(tmp_path / "absent", "results") is None

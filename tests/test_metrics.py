@@ -5,9 +5,11 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import smooth_images
 
 import inpaint_utils as iu
+from conftest import smooth_images
+from inpaint_utils.evaluation import evaluate, metrics
+from inpaint_utils.study import ablation as ablation_code
 
 MASK = iu.center_mask()
 
@@ -142,8 +144,8 @@ def test_comparison_and_ablation_tables_gain_the_realism_columns_after_the_old_o
     def quick(seed):  # the same measures on a budget that checks the wiring only
         return [iu.Sharpness(), iu.C2ST(seeds=(seed, seed + 1), steps=2)]
 
-    monkeypatch.setattr(iu.evaluation, "realism_metric_set", quick)
-    monkeypatch.setattr(iu.ablation, "realism_metric_set", quick)
+    monkeypatch.setattr(evaluate, "realism_metric_set", quick)
+    monkeypatch.setattr(ablation_code, "realism_metric_set", quick)
     test = iu.SplitImages("test", smooth_images(8, seed=9), list(range(8)), ["RGB"] * 8, [(64, 64)] * 8)
     per_image, realism = iu.compare_methods({}, test, params)
     assert list(realism.index) == [iu.UNTRAINED, *iu.BASELINES] and list(realism.columns) == list(iu.REALISM_COLUMNS)
@@ -152,7 +154,7 @@ def test_comparison_and_ablation_tables_gain_the_realism_columns_after_the_old_o
     assert table[list(iu.REALISM_COLUMNS)].notna().all().all()
     assert "- **Realism** (sharpness 1 = as sharp as the photos" in iu.describe_winners(table)
     ablation, _ = iu.ablation_table({}, test.images, params)
-    pixel = [f"{m}: {t}" for m in ("centre", "random") for t in iu.ablation.COLUMNS.values()]
+    pixel = [f"{m}: {t}" for m in ("centre", "random") for t in ablation_code.COLUMNS.values()]
     assert list(ablation.columns) == ["kind", *pixel, "centre: sharpness", "centre: C2ST acc", "centre: C2ST ±"]
     assert list(ablation.index) == [iu.UNTRAINED, *iu.BASELINES]
 
@@ -170,14 +172,14 @@ def stand_in_weights(folder, monkeypatch, which=("LPIPS", "FID")) -> dict:
     checkpoints.mkdir(parents=True, exist_ok=True)
     paths = {}
     if "LPIPS" in which:
-        paths["LPIPS"] = checkpoints / iu.metrics.WEIGHTS["LPIPS"][1]
+        paths["LPIPS"] = checkpoints / metrics.WEIGHTS["LPIPS"][1]
         torch.save(torchvision.models.alexnet().state_dict(), paths["LPIPS"])
     if "FID" in which:
         with monkeypatch.context() as m:  # build the network without loading (or downloading) weights
             m.setattr(inception, "load_state_dict_from_url", lambda *a, **k: {})
             m.setattr(inception.FeatureExtractorInceptionV3, "load_state_dict", lambda self, state: None)
             net = inception.FeatureExtractorInceptionV3("inception-v3-compat", ["2048"])
-        paths["FID"] = checkpoints / iu.metrics.WEIGHTS["FID"][1]
+        paths["FID"] = checkpoints / metrics.WEIGHTS["FID"][1]
         torch.save(net.state_dict(), paths["FID"])
     return paths
 
@@ -186,7 +188,7 @@ def test_required_runs_lpips_and_fid_from_weight_files(params, monkeypatch, tmp_
     import dataclasses
 
     stand_in_weights(tmp_path / "torch", monkeypatch)
-    monkeypatch.setattr(iu.metrics, "FID_FEATURES", 64)  # 2048 takes seconds a method on a CPU; same code path
+    monkeypatch.setattr(metrics, "FID_FEATURES", 64)  # 2048 takes seconds a method on a CPU; same code path
     params = dataclasses.replace(params, perceptual="required")
     test = iu.SplitImages("test", smooth_images(3, seed=10), [0, 1, 2], ["RGB"] * 3, [(64, 64)] * 3)
     table = iu.perceptual_metrics({}, test, params, untrained=True)
@@ -223,7 +225,7 @@ def test_auto_uses_weights_on_disk_and_downloads_the_missing_ones(monkeypatch, t
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(stand_in.read_bytes())
 
-    monkeypatch.setattr(iu.metrics, "_download", download)
+    monkeypatch.setattr(metrics, "_download", download)
     path = iu.perceptual_weights("LPIPS", "auto")
     assert path == tmp_path / "torch/hub/checkpoints/alexnet-owt-7be5be79.pth" and path.exists()
     assert fetched == [("https://download.pytorch.org/models/alexnet-owt-7be5be79.pth", "7be5be79")]

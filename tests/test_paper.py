@@ -5,10 +5,10 @@ import json
 import numpy as np
 import pandas as pd
 import torch
+from test_intervals import per_image_frame
 
 import inpaint_utils as iu
-from inpaint_utils import summary
-from test_intervals import per_image_frame
+from inpaint_utils.report import summary
 
 
 def test_front_matter_reads_the_run_tables_and_says_what_the_data_are(params, tmp_path):

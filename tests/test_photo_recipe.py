@@ -7,12 +7,19 @@ import json
 import numpy as np
 import pytest
 import torch
-from conftest import smooth_images, whole_and_resumed
 from PIL import Image
 
 import inpaint_utils as iu
-from inpaint_utils.batches import PhotoCrops
-from inpaint_utils.release import CORPUS_SET, LABEL, choose_release, realistic_enough, training_photos
+from conftest import smooth_images, whole_and_resumed
+from inpaint_utils.data.crops import PhotoCrops
+from inpaint_utils.study import release_recipe
+from inpaint_utils.study.release_recipe import (
+    CORPUS_SET,
+    LABEL,
+    choose_release,
+    realistic_enough,
+    training_photos,
+)
 
 
 def test_blob_and_lama_masks_are_seeded_non_empty_and_at_most_half_the_image():
@@ -157,7 +164,7 @@ def test_the_rule_ships_the_adversarial_recipe_only_where_it_is_more_realistic_a
         folders[name] = tmp_path / name
         folders[name].mkdir()
         (folders[name] / "inpainter.pt").write_bytes(name.encode())
-        c["sha256"] = iu.release.sha256(folders[name] / "inpainter.pt")
+        c["sha256"] = release_recipe.sha256(folders[name] / "inpainter.pt")
         (folders[name] / "model_card.json").write_text(json.dumps(c))
     out = tmp_path / "release"
     out.mkdir()

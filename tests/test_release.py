@@ -8,15 +8,18 @@ import numpy as np
 import pytest
 import torch
 import torch.nn as nn
-from conftest import smooth_images, whole_and_resumed
 
 import inpaint_utils as iu
-from inpaint_utils import batches
-from inpaint_utils.batches import CropStream, dead_leaves
-from inpaint_utils.card import reproduce_command
-from inpaint_utils.fills import generator_output, harmonic_fill
-from inpaint_utils.release import RELEASE_DIR, check_release, export_release, load_release, sha256
-from inpaint_utils.params import device_name
+from conftest import smooth_images, whole_and_resumed
+from inpaint_utils.core.runtime import device_name
+from inpaint_utils.data import crops as batches
+from inpaint_utils.data.crops import CropStream, dead_leaves
+from inpaint_utils.fills.classical import harmonic_fill
+from inpaint_utils.fills.learned import generator_output
+from inpaint_utils.fills.release_model import RELEASE_DIR, load_release, sha256
+from inpaint_utils.study import release_recipe
+from inpaint_utils.study.card import reproduce_command
+from inpaint_utils.study.release_recipe import check_release, export_release
 
 
 def test_harmonic_fill_keeps_known_pixels_and_reproduces_a_linear_ramp():
@@ -121,9 +124,9 @@ def test_the_shipped_model_matches_its_card():
 def test_the_card_is_compared_exactly_only_on_its_own_maker_family_torch_and_capability():
     card = json.loads((RELEASE_DIR / "model_card.json").read_text())["machine"]
     assert card["vendor"] == "AuthenticAMD" and card["family"] == "25"  # where it was measured
-    assert iu.release.reproduces_exactly({**card, "model": "1", "threads": 2}, card)
+    assert release_recipe.reproduces_exactly({**card, "model": "1", "threads": 2}, card)
     for other in ({"vendor": "GenuineIntel", "family": "6"}, {"cpu capability": "AVX2"}, {"torch": "2.16.0"}):
-        assert not iu.release.reproduces_exactly({**card, **other}, card), other
+        assert not release_recipe.reproduces_exactly({**card, **other}, card), other
 
 
 @pytest.mark.skipif(not (RELEASE_DIR / "inpainter.pt").exists(), reason="no release model committed yet")

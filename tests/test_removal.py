@@ -8,12 +8,13 @@ import sys
 import numpy as np
 import pytest
 import torch.nn as nn
-from conftest import smooth_images
 from PIL import Image
 
 import inpaint_utils as iu
+from conftest import smooth_images
+from inpaint_utils.fills import release_model
+from inpaint_utils.removal.remover import Remover
 from inpaint_utils.remove import main as remove_main
-from inpaint_utils.removal import Remover
 
 TELEA = iu.make_remover("telea")
 
@@ -188,7 +189,7 @@ def test_command_errors_are_clear_and_write_nothing(tmp_path, capsys, case, mess
 
 
 def test_gan_without_a_trained_model_names_what_makes_one(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(iu.release, "RELEASE_DIR", tmp_path / "no-release")  # as if it were deleted
+    monkeypatch.setattr(release_model, "RELEASE_DIR", tmp_path / "no-release")  # as if it were deleted
     image = write(tmp_path / "a.png", photo(40, 50))
     assert remove_main(["--image", str(image), "--box", "1,1,9,9", "--output", str(tmp_path / "out")]) == 2
     assert "python -m inpaint_utils.train_release" in capsys.readouterr().err

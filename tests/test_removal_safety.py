@@ -21,10 +21,10 @@ import torch
 from PIL import Image
 
 import inpaint_utils as iu
-import inpaint_utils.batch as batch
-from inpaint_utils.paths import atomic_write
+import inpaint_utils.removal.jobs as batch
+from inpaint_utils.core.paths import atomic_write
+from inpaint_utils.removal.remover import Remover
 from inpaint_utils.remove import main as remove_main
-from inpaint_utils.removal import Remover
 
 
 def photo(height=40, width=50, seed=0):
@@ -511,7 +511,7 @@ def test_help_and_refusals_load_no_torch(tmp_path, case):
                           cwd=iu.ROOT, capture_output=True, text=True, timeout=120)
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
     assert done.returncode == (0 if case == "--help" else 2) and message in done.stdout + done.stderr
-    assert "inpaint_utils.batch" in imported and "cv2" in imported  # the listing is complete
+    assert "inpaint_utils.removal.jobs" in imported and "cv2" in imported  # the listing is complete
     assert not {name for name in imported if name.split(".")[0] in ("torch", "torchvision")}
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import inpaint_utils as iu
-from inpaint_utils.summary import TITLE
+from inpaint_utils.report.summary import TITLE
 
 FIGURES = ["01_image_sizes", "01_mask", "01_training_pairs", "02_bce_losses", "02_bce_progress",
            "02_bce_test_samples", "03_loss_curves", "04_comparison_grid", "04_hole_psnr", "06_masks",

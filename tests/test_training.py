@@ -5,10 +5,10 @@ import math
 import pytest
 import torch
 import torch.nn as nn
-from conftest import smooth_images
 
 import inpaint_utils as iu
 from benchmarks import seed_reference as seed
+from conftest import smooth_images
 
 TRAIN = smooth_images(16, seed=1)  # two batches of 8 per epoch
 VAL = smooth_images(4, seed=2)

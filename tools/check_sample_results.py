@@ -21,14 +21,13 @@ import io
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run from a checkout without installing it, as CI's first steps may
-import inpaint_utils as iu  # noqa: E402
+import inpaint_utils as iu
+from inpaint_utils.core.paths import ROOT
+from inpaint_utils.study import ablation
 
 SAMPLE = "reports/sample"
 TABLES = ("results", "ablation", "ablation_heldout")
@@ -75,7 +74,7 @@ def conclusions(table: pd.DataFrame, per_image: pd.DataFrame) -> dict[str, str]:
     sets = ["centre", "random"] if "masks" in per_image else [None]
     out = {}
     for masks in sets:
-        columns, values = iu.ablation.mask_set(table, per_image, masks) if masks else (table, per_image)
+        columns, values = ablation.mask_set(table, per_image, masks) if masks else (table, per_image)
         psnr = columns["hole_psnr"]
         best = psnr[columns["kind"] == learned].idxmax()
         classical = psnr[columns["kind"] == "baseline"].idxmax()

@@ -12,9 +12,9 @@ import typing
 from pathlib import Path
 
 if typing.TYPE_CHECKING:
-    from .params import Params
+    from .settings import Params
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PROFILES_DIR = ROOT / "profiles"
 NOTEBOOKS_DIR = ROOT / "notebooks"
 

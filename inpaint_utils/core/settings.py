@@ -2,21 +2,17 @@
 
 import dataclasses
 import os
-import platform
-import random
 import re
 import sys
 import typing
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-import numpy as np
-import torch
 import yaml
 
-from .masks import MASK_KINDS, center_mask
 from .paths import PROFILES_DIR
 
+MASK_KINDS = ("center", "box", "stroke", "mixed", "blob", "lama")  # the MASK parameter
 HUB_ID = "microsoft/cats_vs_dogs"
 HUB_SIZES = {"cats": 11741, "train": 9392, "validation": 1174, "test": 1175}  # the seed's printout
 SPLIT_SEED = 42  # the seed's train_test_split seed: fixes which images are train/validation/test
@@ -144,7 +140,9 @@ def resolve_params(profile: str = "auto", overrides: dict | None = None) -> Para
         raise ValueError(f"IMAGE_SIZE must be 64, got {params.image_size}: the seed's generator maps "
                          "64x64 to 64x64 only (its dilated layers shrink 16x16 to 8x8 before three 2x "
                          "upsamplings, so other sizes come out another size)")
-    center_mask(params.image_size, params.hole_size)  # checks HOLE_SIZE
+    if not 0 < params.hole_size < params.image_size:
+        raise ValueError(f"HOLE_SIZE must be between 1 and IMAGE_SIZE - 1 ({params.image_size - 1}), "
+                         f"got {params.hole_size}")
     for name, valid in CHOICES.items():
         if getattr(params, name) not in valid:
             raise ValueError(f"{name.upper()} must be one of {', '.join(map(repr, valid))}, "
@@ -229,24 +227,3 @@ def _checked_type(name: str, value, hint):
         kinds = " or ".join("None" if t is type(None) else t.__name__ for t in allowed)
         raise ValueError(f"parameter {name} must be {kinds}, got {value!r}")
     return value
-
-
-def resolve_device(name: str = "auto") -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
-def device_name(device: torch.device) -> str:
-    """Where a run trains, for its history and the model card: the GPU, or the CPU and its threads."""
-    if device.type == "cuda":
-        return f"{torch.cuda.get_device_name(device)} GPU"
-    return (f"{platform.processor() or platform.machine()} CPU ({torch.backends.cpu.get_cpu_capability()}, "
-            f"{torch.get_num_threads()} threads)")
-
-
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch (CPU and every GPU)."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)

@@ -14,7 +14,8 @@ import math
 
 import torch
 
-MASK_KINDS = ("center", "box", "stroke", "mixed", "blob", "lama")  # the MASK parameter
+from ..core.settings import MASK_KINDS
+
 MAX_HOLE_AREA = 0.5  # random masks covering more of the image are drawn again (LaMa's cap)
 
 

@@ -1,8 +1,5 @@
-"""The photo corpus: real photographs from two Debian packages, fetched once and checked by hash.
-
-    python -m inpaint_utils.corpus                      fetch, unpack and verify (again: verify only)
-    python -m inpaint_utils.corpus --debs FOLDER        use .deb files (or their unpacked trees) from FOLDER
-    python -m inpaint_utils.corpus --photos FOLDER [--heldout NAME ...]   use your own photos instead
+"""The photo corpus: real photographs from two Debian packages, fetched once and checked by hash
+(the command: ``python -m inpaint_utils.corpus``, ``inpaint_utils/corpus.py``).
 
 Why: the cat data set needs the Hugging Face hub, and scikit-image ships only a handful of photos.
 Debian's archive carries free (GPL-2+) photographs in two packages, ``mate-backgrounds`` (its
@@ -18,7 +15,6 @@ every machine trains and tests on the same bytes, and a changed file is refused 
 With ``--photos``, a user's own folder stands in: nothing is hashed, all train but ``--heldout``.
 """
 
-import argparse
 import csv
 import hashlib
 import json
@@ -26,17 +22,22 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, fields
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
-from .paths import atomic_write, atomic_write_text, display_path, output_root, writable_dir
+from ..core.paths import (
+    atomic_write,
+    atomic_write_text,
+    display_path,
+    output_root,
+    writable_dir,
+)
 from .photos import PHOTO_SUFFIXES
 
 __all__ = ["MANIFEST", "SPLITS", "CorpusError", "Entry", "build_corpus", "corpus_dir", "corpus_photos",
-           "read_manifest", "main"]
+           "read_manifest"]
 
 MANIFEST = Path(__file__).with_name("corpus_manifest.csv")
 SPLITS = ("train", "heldout")
@@ -307,30 +308,3 @@ def _choose_own_photos(folder: Path, source: Path, heldout: set[str]) -> list[Pa
         raise CorpusError(f"--heldout names every photo of {source}: keep some for training")
     atomic_write_text(folder / CHOICE, json.dumps({"photos": str(source), "heldout": sorted(heldout)}, indent=1))
     return [source / n for n in names]
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--photos", type=Path, help="a folder of your own photos, used instead (no hashes)")
-    parser.add_argument("--heldout", nargs="+", default=[], metavar="NAME",
-                        help="with --photos: photos (relative to it) kept out of training")
-    parser.add_argument("--debs", type=Path, help="a folder with the two .deb files or their unpacked trees, "
-                                                  "instead of apt-get download")
-    args = parser.parse_args(argv)
-    start = time.perf_counter()
-    try:
-        paths = build_corpus(photos=args.photos, heldout=args.heldout, debs=args.debs)
-    except (CorpusError, OSError) as e:
-        print(f"corpus: error: {e}", file=sys.stderr)
-        return 1
-    if args.photos:
-        where, held = f"{args.photos.expanduser().resolve()}, unchecked (your own)", len(set(args.heldout))
-    else:
-        where, held = f"{display_path(corpus_dir())}, verified", sum(e.split == "heldout" for e in read_manifest())
-    print(f"corpus: {len(paths)} photos in {where}: {len(paths) - held} train, {held} heldout "
-          f"({sum(p.stat().st_size for p in paths) / 1e6:.0f} MB, {time.perf_counter() - start:.1f} s)")
-    return 0
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, JpegImagePlugin, UnidentifiedImageError
 
-from .paths import atomic_write
+from ..core.paths import atomic_write
 
 # Pillow warns above 89 MP and refuses above 179 MP, to stop decompression bombs (a small file
 # that decodes to gigabytes). 120 MP admits the largest common cameras (100-MP medium format,

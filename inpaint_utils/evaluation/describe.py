@@ -5,9 +5,9 @@ level where that interval holds 0. Numbers are read from the tables, never typed
 import numpy as np
 import pandas as pd
 
+from ..core.show import digits
 from .metrics import METRICS
 from .realism import REALISM_COLUMNS
-from .show import digits
 from .stats import difference_text, mean_of_images, paired_bootstrap
 
 TRADE_OFF = ("the perception-distortion trade-off (Blau & Michaeli, CVPR 2018): the best PSNR and the "

@@ -1,13 +1,11 @@
 """Evaluation: metrics on a whole split, every method on the same images, the results table; the
-held-out check that training runs (``Validation``). The sentences that read the tables are in
-``describe``.
+held-out check that training runs (``Validation``). Tables are saved and read
+back by ``tables``; the sentences that read them are in ``describe``.
 
 Training imports this module, so this one reads trained runs through ``TrainedRun``, what a
 ``training.RunResult`` offers, rather than importing training: the imports go one way.
 """
 
-import json
-from pathlib import Path
 from typing import Protocol
 
 import pandas as pd
@@ -15,16 +13,19 @@ import torch
 import torch.nn as nn
 from tqdm import tqdm
 
-from .data import SplitImages, heldout_images
-from .fills import BASELINES, eval_mode, generator_fill, inpaint
-from .losses import CRITERIA
-from .masks import center_mask, check_mask, mask_batch
+from ..core.runtime import resolve_device
+from ..core.settings import HUB_ID, Params
+from ..core.show import note
+from ..data.cats import SplitImages
+from ..data.heldout import heldout_images
+from ..data.masks import center_mask, check_mask, mask_batch
+from ..fills.classical import BASELINES
+from ..fills.composite import inpaint
+from ..fills.learned import eval_mode, generator_fill
+from ..networks.gan import Generator
+from ..networks.losses import CRITERIA
 from .metrics import METRICS, Metric, PixelMetrics, perceptual_metric_set
-from .models import Generator
-from .params import HUB_ID, Params, resolve_device
-from .paths import atomic_write_text, reports_dir
 from .realism import REALISM_COLUMNS, realism_metric_set
-from .show import note
 
 
 class TrainedRun(Protocol):
@@ -148,70 +149,6 @@ def realism_per_image(metrics: list[Metric]) -> dict:
     """The per-image values of the computed ``metrics`` that keep them (sharpness's two sums, the
     C2ST's right picks): what a bootstrap over images needs to put an interval on a difference."""
     return {k: v.numpy() for metric in metrics if hasattr(metric, "per_image") for k, v in metric.per_image().items()}
-
-
-def read_table(folder: Path, name: str) -> tuple[pd.DataFrame, pd.DataFrame | None] | None:
-    """Table ``name`` as ``save_table`` wrote it in ``folder``, and the per-image values behind it
-    (None where they were not saved: its sentences then come without intervals); None if absent."""
-    if not (folder / f"{name}.csv").exists():
-        return None
-    per_image = folder / f"{name}_per_image.csv"
-    return (pd.read_csv(folder / f"{name}.csv", index_col="method"),
-            pd.read_csv(per_image) if per_image.exists() else None)
-
-
-MACHINE_RUNS = "machine_runs.json"  # runs of the same profile on other CPUs, beside the seed tables
-
-
-def read_spread(folder: Path, name: str) -> pd.DataFrame | None:
-    """``benchmarks/seed_spread.py``'s table ``<name>_seeds`` (``results`` or ``ablation``: one
-    training run per seed, on the machine that made the tables), widened by the runs on other CPUs
-    that ``machine_runs.json`` records: a conclusion about learned rows must hold in every run
-    measured, whichever seed or machine (issue 36). None where no seed table was saved."""
-    if not (folder / f"{name}_seeds.csv").exists():
-        return None
-    spread, machines = pd.read_csv(folder / f"{name}_seeds.csv", index_col=0), []
-    runs = json.loads((folder / MACHINE_RUNS).read_text()) if (folder / MACHINE_RUNS).exists() else {}
-    for label, run in runs.items():
-        if not run.get(name):
-            continue
-        machines.append(label)
-        for column, rows in run[name].items():
-            if name == "results":  # one column per run, as each seed's
-                spread.insert(sum(c.startswith("seed ") for c in spread.columns), label, pd.Series(rows))
-            else:  # a change recorded on another machine widens its row's range
-                for row, value in rows.items():
-                    spread.loc[row, f"{column}, min"] = min(spread.loc[row, f"{column}, min"], value)
-                    spread.loc[row, f"{column}, max"] = max(spread.loc[row, f"{column}, max"], value)
-    if name == "results":
-        values = spread[[c for c in spread.columns if c.startswith("seed ")]]
-        spread = spread.assign(mean=values.mean(axis=1), min=values.min(axis=1), max=values.max(axis=1))
-    spread.attrs["machines"] = machines
-    return spread
-
-
-def load_per_image(params: Params, name: str = "results") -> pd.DataFrame | None:
-    """The per-image values behind the run's table ``name`` (results, ablation, ablation_heldout), or None."""
-    return (read_table(reports_dir(params, create=False), name) or (None, None))[1]
-
-
-def save_table(table: pd.DataFrame, name: str, params: Params, *, per_image: pd.DataFrame | None = None) -> None:
-    """``table`` as reports/<run>/<name>.csv (to read back) and <name>.md (to read), atomically;
-    ``per_image``, the values behind its means, as <name>_per_image.csv (``load_per_image``)."""
-    out = reports_dir(params)
-    atomic_write_text(out / f"{name}.csv", table.to_csv())
-    atomic_write_text(out / f"{name}.md", table.to_markdown(floatfmt=".4f") + "\n")
-    if per_image is not None:
-        atomic_write_text(out / f"{name}_per_image.csv", per_image.to_csv(index=False))
-
-
-def load_results(params: Params) -> pd.DataFrame:
-    """The results table written by notebook 04."""
-    folder = reports_dir(params, create=False)
-    if (saved := read_table(folder, "results")) is None:
-        raise FileNotFoundError(f"no results table at {folder / 'results.csv'}: run notebooks/04_comparison.ipynb "
-                                "first (or `python report.py`)")
-    return saved[0]
 
 
 SEED_REPORTED = pd.DataFrame(  # the seed's printed figures on the hub data, 9,392 training images

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import torch
 
-from .masks import check_mask
-from .paths import display_path
-from .show import note
+from ..core.paths import display_path
+from ..core.show import note
+from ..data.masks import check_mask
+from ..networks.losses import PSNR_CAP
 
-PSNR_CAP = 100.0  # dB, reported for a perfect reconstruction (where the MSE is 0)
 # column -> (title, higher is better)
 METRICS = {
     "hole_l1": ("Hole L1", False), "hole_l2": ("Hole L2 (MSE)", False),
@@ -51,7 +51,9 @@ def image_metrics(inpainted: torch.Tensor, truth: torch.Tensor, mask: torch.Tens
     Gaussian window. Image PSNR and SSIM are torchmetrics' implementations.
     """
     from torchmetrics.functional.image import peak_signal_noise_ratio as psnr
-    from torchmetrics.functional.image import structural_similarity_index_measure as ssim
+    from torchmetrics.functional.image import (
+        structural_similarity_index_measure as ssim,
+    )
 
     hole = check_mask(mask, truth.shape[-1]).to(truth.device).expand(len(truth), 1, -1, -1)
     values = 3 * hole.sum(dim=(1, 2, 3))  # hole pixels x channels, per image

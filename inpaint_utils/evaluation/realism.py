@@ -13,9 +13,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .masks import check_mask
+from ..data.masks import check_mask
+from ..networks.gan import hole_crops
 from .metrics import Metric
-from .models import hole_crops
 
 
 def gradient_magnitude(images: torch.Tensor) -> torch.Tensor:

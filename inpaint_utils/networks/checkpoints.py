@@ -12,8 +12,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .models import Generator, make_discriminator, make_generator
-from .params import TRAINING_IDENTITY, Params
+from ..core.settings import TRAINING_IDENTITY, Params
+from .gan import Generator, make_discriminator, make_generator
 
 CHECKPOINT_FORMAT = 1
 

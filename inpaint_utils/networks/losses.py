@@ -9,11 +9,12 @@ from dataclasses import dataclass, replace
 import torch
 import torch.nn as nn
 
-from .metrics import PSNR_CAP
-from .params import Params
+from ..core.settings import Params
 
 # The seed trains one model per criterion; each is applied to D's sigmoid output vs labels 1/0.
+PSNR_CAP = 100.0  # dB: a perfect reconstruction's PSNR (MSE 0), the metrics' cap and the PSNR loss's floor
 CRITERIA = {"bce": nn.BCELoss, "l1": nn.L1Loss, "l2": nn.MSELoss, "huber": nn.HuberLoss}
+CRITERION_LABELS = {"bce": "BCE", "l1": "L1", "l2": "L2", "huber": "Huber"}  # in tables: the seed's runs' names
 
 
 def criterion_key(name: str) -> str | None:
@@ -83,7 +84,7 @@ def reconstruction_loss(generated, truth, mask, *, kind: str = "l1", known_weigh
         known = 1 - hole
         per_image = per_image + known_weight * (error * known).sum(dim=(1, 2, 3)) / \
             (3 * known.sum(dim=(1, 2, 3))).clamp(min=1)
-    if kind == "psnr":  # in dB; the floor is evaluation's PSNR_CAP, beyond which no image gains
+    if kind == "psnr":  # in dB; the floor is PSNR_CAP, beyond which no image gains
         per_image = 10 * torch.log10(per_image.clamp(min=10 ** (-PSNR_CAP / 10)))
     return per_image.mean()
 

@@ -19,10 +19,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .paths import writable_dir
-from .photos import (DEFAULT_MAX_PIXELS, PHOTO_SUFFIXES, SUFFIX_FORMATS, WRITABLE, output_format, read_mask,
-                     read_photo, remove_leftovers, save_photo)
-from .removal import box_mask, leaves_pixels, remove_object
+from ..core.paths import writable_dir
+from ..data.photos import (
+    DEFAULT_MAX_PIXELS,
+    PHOTO_SUFFIXES,
+    SUFFIX_FORMATS,
+    WRITABLE,
+    output_format,
+    read_mask,
+    read_photo,
+    remove_leftovers,
+    save_photo,
+)
+from .remover import box_mask, leaves_pixels, remove_object
 
 INVERTED = 0.5  # a mask marking more of its photo than this is more likely inverted than meant
 

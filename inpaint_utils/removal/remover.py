@@ -102,9 +102,10 @@ def make_remover(method: str = "gan", checkpoint=None, device="cpu") -> Remover:
     here, not on import: the command's checks and refusals run without it, in a fraction of a second."""
     import torch
 
-    from .checkpoints import build_networks, ema_generator, load_checkpoint
-    from .fills import CLASSICAL, generator_fill
-    from .release import is_release_file, load_release
+    from ..fills.classical import CLASSICAL
+    from ..fills.learned import generator_fill
+    from ..fills.release_model import is_release_file, load_release
+    from ..networks.checkpoints import build_networks, ema_generator, load_checkpoint
 
     if method in METHODS[1:]:
         return Remover(method, CLASSICAL[method].fill, None, CLASSICAL[method].per_image)
@@ -170,7 +171,7 @@ def remove_object(image: np.ndarray, mask: np.ndarray, remover: Remover, *, dila
             for hole in holes:
                 fill[hole] = _poisson(filled, original, hole)[hole]
         if detail == "cra":  # after the blend, which needs the fill's own pixels around the hole, not a composite
-            from .detail import residual_aggregation
+            from ..fills.detail import residual_aggregation
 
             fill = residual_aggregation(original, fill, mask[top:bottom, left:right])
         for hole in holes:

@@ -5,12 +5,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .data import CatDataset, SplitImages, to_uint8
-from .fills import BASELINES, inpaint
-from .masks import MASK_KINDS, center_mask, mask_batch
-from .params import Params
-from .paths import figures_dir
-from .training import RunResult
+from ..core.paths import figures_dir
+from ..core.settings import MASK_KINDS, Params
+from ..data.cats import CatDataset, SplitImages
+from ..data.masks import center_mask, mask_batch
+from ..data.pixels import to_uint8
+from ..fills.classical import BASELINES
+from ..fills.composite import inpaint
+from ..training.loop import RunResult
 
 
 def save_figure(fig, name: str, params: Params):

@@ -11,19 +11,25 @@ from pathlib import Path
 
 import pandas as pd
 
-from .ablation import mask_set
-from .data import HELDOUT_PHOTOS, SAMPLE_PHOTOS
-from .describe import describe_realism, describe_seed_spread, difference_between, leader_text
-from .evaluation import read_spread, read_table
-from .params import HUB_ID
-from .realism import REALISM_COLUMNS
-from .release import CARD_JSON, RELEASE_DIR
-from .stats import LEVEL, RESAMPLES
+from ..core.settings import HUB_ID
+from ..data.cats import SAMPLE_PHOTOS
+from ..data.heldout import HELDOUT_PHOTOS
+from ..evaluation.describe import (
+    describe_realism,
+    describe_seed_spread,
+    difference_between,
+    leader_text,
+)
+from ..evaluation.realism import REALISM_COLUMNS
+from ..evaluation.stats import LEVEL, RESAMPLES
+from ..evaluation.tables import read_spread, read_table
+from ..fills.release_model import CARD_JSON, RELEASE_DIR
+from ..study.ablation import mask_set
 
 TITLE = "Object removal and inpainting with a generative adversarial network, reproduced"
 ORIGINAL = "Object Removal and Inpainting using Generative Adversarial Network"  # the seed's own title
 AUTHORS = "Anna Wang, Jimmy Yang and Philip Chen (University of Waterloo)"
-SEED_SPREAD = "python benchmarks/seed_spread.py --table results"  # writes results_seeds
+SEED_SPREAD = "python -m benchmarks.seed_spread --table results"  # writes results_seeds
 RELEASE_LABEL = "Release model"  # the row notebook 06 adds for the shipped model starts with this
 SAMPLE_TRAINING_PHOTOS = [name for name, (label, _) in SAMPLE_PHOTOS.items() if label == 0]
 

@@ -13,17 +13,24 @@ import pandas as pd
 import torch
 import torch.nn as nn
 
-from .data import SplitImages
-from .describe import describe_realism, difference_between, step_verdict
-from .evaluation import UNTRAINED, evaluate, realism_per_image, untrained_generator
-from .fills import BASELINES, generator_fill
-from .masks import center_mask, mask_batch
-from .models import count_parameters
-from .params import Params, resolve_device
-from .paths import checkpoints_dir
-from .realism import REALISM_COLUMNS, realism_metric_set
-from .step import build_models
-from .training import RunResult, train_gan
+from ..core.paths import checkpoints_dir
+from ..core.runtime import resolve_device
+from ..core.settings import Params
+from ..data.cats import SplitImages
+from ..data.masks import center_mask, mask_batch
+from ..evaluation.describe import describe_realism, difference_between, step_verdict
+from ..evaluation.evaluate import (
+    UNTRAINED,
+    evaluate,
+    realism_per_image,
+    untrained_generator,
+)
+from ..evaluation.realism import REALISM_COLUMNS, realism_metric_set
+from ..fills.classical import BASELINES
+from ..fills.learned import generator_fill
+from ..networks.gan import count_parameters
+from ..training.loop import RunResult, train_gan
+from ..training.step import build_models
 
 # The options the rows change, at the seed's values (Params' defaults): every row starts from them.
 SEED_OPTIONS = {name: Params.__dataclass_fields__[name].default for name in
@@ -66,7 +73,7 @@ def train_ablation(params: Params, images: dict[str, SplitImages]) -> dict[str, 
             for run, p in ablation_params(params).items()}
 
 
-def test_masks(params: Params, n: int) -> dict[str, torch.Tensor]:
+def evaluation_masks(params: Params, n: int) -> dict[str, torch.Tensor]:
     """The two mask sets every method is measured on: the seed's centre hole, and ``n`` random
     masks of kind EVAL_MASKS drawn from SEED + 1, the same for every method and every run."""
     drawn = mask_batch(params.eval_masks, n, params.image_size, params.hole_size,
@@ -88,7 +95,7 @@ def ablation_table(models: dict, images: torch.Tensor, params: Params, *,
     fills = {UNTRAINED: ("untrained", generator_fill(untrained_generator(params)))} if baselines else {}
     fills |= {label: ("learned", m.fill()) for label, m in models.items()}
     fills |= {label: ("baseline", fill) for label, fill in BASELINES.items()} if baselines else {}
-    device, mask_sets = resolve_device(params.device), test_masks(params, len(images))
+    device, mask_sets = resolve_device(params.device), evaluation_masks(params, len(images))
     rows, per_image = {}, []
     for label, (kind, fill) in fills.items():
         rows[label], realism = {"kind": kind}, {}

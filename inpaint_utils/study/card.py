@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .params import OUTPUT_NEUTRAL, resolve_params
-from .paths import atomic_write
+from ..core.paths import atomic_write
+from ..core.settings import OUTPUT_NEUTRAL, resolve_params
 
 CARD_COLUMNS = {"centre: hole PSNR (dB)": "hole PSNR, centre", "random: hole PSNR (dB)": "hole PSNR, random",
                 "random: image SSIM": "SSIM, random", "centre: sharpness": "sharpness", "centre: C2ST acc": "C2ST acc"}

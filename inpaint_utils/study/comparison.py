@@ -4,11 +4,13 @@ when it runs alone: each notebook runs on its own."""
 
 import pandas as pd
 
-from .data import SplitImages, load_images
-from .evaluation import compare_methods, load_per_image, load_results, results_table, save_table
-from .params import Params
-from .paths import reports_dir
-from .training import RunResult, train_runs
+from ..core.paths import reports_dir
+from ..core.settings import Params
+from ..data.cats import SplitImages, load_images
+from ..evaluation.evaluate import compare_methods, results_table
+from ..evaluation.tables import load_per_image, load_results, save_table
+from ..training.loop import RunResult
+from .seed_runs import train_runs
 
 
 def compare(models: dict[str, RunResult], test: SplitImages, params: Params) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -9,11 +9,9 @@ parameter, the data, steps, time, machine, versions, sha256, metrics beside the 
 the same images) and ``MODEL_CARD.md``."""
 
 import dataclasses
-import hashlib
 import json
 import platform
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,65 +19,44 @@ import pandas as pd
 import torch
 import torch.nn as nn
 
+from ..core.kernels import cpu_identity, same_maker
+from ..core.paths import (
+    ROOT,
+    atomic_save,
+    atomic_write,
+    atomic_write_text,
+    checkpoints_dir,
+)
+from ..core.settings import Params, resolve_params
+from ..data.cats import SAMPLE_PHOTOS, load_images
+from ..data.crops import SOURCE_SCALE
+from ..data.heldout import heldout_corpus_images, heldout_images
+from ..data.photo_corpus import corpus_photos, read_manifest
+from ..data.photos import PHOTO_SUFFIXES, read_image
+from ..evaluation.describe import paired_difference
+from ..evaluation.evaluate import UNTRAINED
+from ..fills.release_model import (
+    CARD_JSON,
+    CARD_MD,
+    MODEL_FILE,
+    RELEASE_DIR,
+    RELEASE_FORMAT,
+    ReleaseModel,
+    load_release,
+    sha256,
+)
+from ..networks.checkpoints import ema_generator, load_checkpoint
+from ..training.loop import RunResult, train_gan
 from .ablation import ablation_table
-from .batches import SOURCE_SCALE
 from .card import model_card_markdown, save_validation_curve
-from .checkpoints import ema_generator, load_checkpoint
-from .corpus import corpus_photos, read_manifest
-from .data import SAMPLE_PHOTOS, heldout_corpus_images, heldout_images, load_images
-from .describe import paired_difference
-from .evaluation import UNTRAINED
-from .fills import generator_fill
-from .kernels import cpu_identity, same_maker
-from .models import Generator, make_generator
-from .params import Params, resolve_params
-from .photos import PHOTO_SUFFIXES, read_image
-from .paths import ROOT, atomic_save, atomic_write, atomic_write_text, checkpoints_dir
-from .training import RunResult, train_gan
 
-RELEASE_DIR = ROOT / "models" / "release"
-MODEL_FILE, CARD_JSON, CARD_MD = "inpainter.pt", "model_card.json", "MODEL_CARD.md"
-RELEASE_FORMAT = "inpaint-release-1"
 LABEL = "Release model"
 CORPUS_SET = "held-out corpus"  # crops of the photo corpus's held-out photos at three scales
 SAMPLE_TRAINING_PHOTOS = tuple(name for name, (label, _) in SAMPLE_PHOTOS.items() if label == 0)
 TOLERANCE_DB = 0.05  # allowed re-evaluation difference where torch or the CPU differ from the card's
 
 
-@dataclass
-class ReleaseModel:
-    """The shipped generator (float32, eval mode) and what its card records."""
-
-    g: Generator
-    prefill: str
-    fill_colour: torch.Tensor | None
-    card: dict
-    path: Path
-
-    @property
-    def name(self) -> str:
-        steps = self.card.get("training", {}).get("steps")
-        return f"release model, {steps} steps" if steps else f"release model {self.path.name}"
-
-    @property
-    def params(self) -> Params:
-        """The parameters it was trained with, from its card."""
-        return Params(**{k.lower(): v for k, v in self.card["parameters"].items()})
-
-    def fill(self):
-        return generator_fill(self.g, self.fill_colour, self.prefill)
-
-
-def is_release_file(path) -> bool:
-    """Whether ``path`` holds a release model (rather than a training checkpoint)."""
-    try:
-        # mmap: only the small format entry is read, not a training checkpoint's every tensor
-        return torch.load(path, map_location="cpu", weights_only=True, mmap=True).get("format") == RELEASE_FORMAT
-    except Exception:
-        return False
-
-
-def train_release(params: Params) -> RunResult:
+def train_release_model(params: Params) -> RunResult:
     """Train (or resume) the release recipe for RELEASE_EPOCHS; its checkpoint is checkpoints/<run>/release.pt.
     With CROPS="photos" it reads full-resolution photos (``training_photos``), not the cats' loader."""
     if params.crops == "photos":
@@ -192,27 +169,6 @@ def differences(per_image: pd.DataFrame, table: pd.DataFrame) -> list[dict]:
     return rows
 
 
-def load_release(path: Path | None = None, device="cpu", check: bool = True) -> ReleaseModel:
-    """The shipped model; ``check`` verifies its sha256 against the card beside it."""
-    path = Path(path or RELEASE_DIR / MODEL_FILE)
-    if not path.is_file():
-        raise FileNotFoundError(f"no release model at {path}: it ships with the repository (models/release/); "
-                                "`python -m inpaint_utils.train_release` trains and exports it again")
-    card_path = path.parent / CARD_JSON
-    card = json.loads(card_path.read_text()) if card_path.is_file() else {}
-    if check and card.get("sha256") != sha256(path):
-        raise ValueError(f"{path} does not match the sha256 in {card_path}: the file was changed or truncated")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:
-        raise ValueError(f"{path} is not a readable release model ({type(e).__name__})") from None
-    if not isinstance(state, dict) or state.get("format") != RELEASE_FORMAT:
-        raise ValueError(f"{path} is not a release model of this project (format {RELEASE_FORMAT})")
-    g = make_generator(state.get("g_arch", "seed"))
-    g.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state["generator"].items()})
-    return ReleaseModel(g.to(device).eval(), state["prefill"], state["fill_colour"], card, path)
-
-
 def image_sets() -> dict[str, torch.Tensor]:
     """The card's images: the sample test split, the held-out photos, and crops at three scales of
     the corpus's held-out photos where the corpus is there (``python -m inpaint_utils.corpus``)."""
@@ -258,10 +214,6 @@ def reproduces_exactly(here: dict, card_machine: dict) -> bool:
     maker and family (an Intel Xeon with the card's torch and AVX-512 moved them by 0.0074: issue 36)."""
     return (here["torch"] == card_machine["torch"] and here["cpu capability"] == card_machine["cpu capability"]
             and same_maker(here, card_machine))
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def machine() -> dict:

@@ -26,7 +26,7 @@ import torch.distributed as dist
 import torch.nn as nn
 from torch.nn.parallel import DistributedDataParallel
 
-from .params import resolve_device
+from ..core.runtime import resolve_device
 
 # Longest a rank waits in a collective before the run fails: longer than any work that rank 0
 # does alone meanwhile (a checkpoint, a validation pass), short enough that a lost machine fails

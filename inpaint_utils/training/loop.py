@@ -1,49 +1,40 @@
-"""Training: the seed's GAN loop, made resumable, reproducible and faster with the same maths;
-the seed's four runs, trained and loaded. One step is in ``step``, the losses in ``losses``."""
+"""Training: the seed's GAN loop, made resumable, reproducible and faster with the same maths
+(one step is in ``step``, the losses in ``networks/losses``); a finished run loaded back."""
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import KW_ONLY, asdict, dataclass
 from pathlib import Path
-from typing import NamedTuple
 
-import numpy as np
-import pandas as pd
 import torch
 import torch.nn as nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
+from ..core.paths import atomic_save
+from ..core.runtime import device_name, resolve_device
+from ..core.settings import Params
+from ..data.crops import CropStream, PhotoCrops
+from ..data.masks import center_mask, mask_batch
+from ..data.pixels import to_uint8
+from ..evaluation.evaluate import Validation
+from ..fills.composite import inpaint
+from ..fills.learned import generator_fill
+from ..networks.checkpoints import (
+    CHECKPOINT_FORMAT,
+    build_networks,
+    cpu_state,
+    ema_generator,
+    load_weights,
+    read_checkpoint,
+    rng_state,
+    set_rng_state,
+)
+from ..networks.gan import Generator
+from ..networks.losses import CRITERION_LABELS, criterion_key
 from . import distributed
-from .batches import CropStream, PhotoCrops
-from .checkpoints import (CHECKPOINT_FORMAT, build_networks, cpu_state, ema_generator, load_weights,
-                          read_checkpoint, rng_state, set_rng_state)
-from .data import SplitImages, to_uint8
-from .evaluation import Validation
-from .fills import generator_fill, inpaint
-from .losses import CRITERIA, criterion_key
-from .masks import center_mask, mask_batch
-from .models import Generator
-from .params import Params, device_name, resolve_device
-from .paths import atomic_save, checkpoints_dir
 from .step import build_models, make_step
 
-
-class SeedRun(NamedTuple):
-    """One of the seed's four runs; its criterion is CRITERIA[its key]."""
-
-    label: str  # in tables and figures
-    notebook: str  # the notebook that trains it
-    epochs: Callable[[Params], int]  # how many epochs it trains for under given parameters
-
-
-RUNS = {
-    "bce": SeedRun("BCE", "02_baseline_bce.ipynb", lambda p: p.bce_epochs),
-    "l1": SeedRun("L1", "03_loss_experiments.ipynb", lambda p: p.loss_epochs),
-    "l2": SeedRun("L2", "03_loss_experiments.ipynb", lambda p: p.loss_epochs),
-    "huber": SeedRun("Huber", "03_loss_experiments.ipynb", lambda p: p.loss_epochs),
-}
 VAL_SAMPLES = 4  # validation images inpainted after every epoch (the seed showed 4)
 LOG_EVERY = 50  # steps between progress-bar loss readouts (each one waits for the GPU)
 
@@ -71,26 +62,6 @@ class RunResult:
     def fill(self):
         """The run's fill function: its EMA generator if it has one, else G, with its input convention."""
         return generator_fill(self.ema or self.g, self.fill_colour, self.prefill)
-
-
-def run_label(run: str) -> str:
-    """A run's label in tables: a seed run's (RUNS), else its own name."""
-    return RUNS[run].label if run in RUNS else run
-
-
-def train_run(run: str, params: Params, images: dict[str, SplitImages]) -> RunResult:
-    """Train (or resume, or load if finished) one of the seed's four runs: bce, l1, l2, huber."""
-    if run not in RUNS:
-        raise ValueError(f"unknown run {run!r}; valid runs: {', '.join(RUNS)}")
-    return train_gan(run, CRITERIA[run](), params, train_images=images["train"].images,
-                     val_images=images["validation"].images, checkpoint=checkpoints_dir(params) / f"{run}.pt",
-                     epochs=RUNS[run].epochs(params))
-
-
-def train_runs(params: Params, images: dict[str, SplitImages], runs=tuple(RUNS)) -> dict[str, RunResult]:
-    """Several of the seed's runs, by label: each loaded if finished, else trained (or resumed) here,
-    so that a notebook that needs them runs alone."""
-    return {RUNS[run].label: train_run(run, params, images) for run in runs}
 
 
 def train_gan(run: str, criterion: nn.Module, params: Params, *, train_images: torch.Tensor | list[torch.Tensor],
@@ -275,20 +246,9 @@ def _inpaint_samples(fill, truth, mask) -> torch.Tensor:
     return to_uint8(inpaint(fill, truth, mask)).cpu()
 
 
-def training_summary(results: dict[str, RunResult]) -> pd.DataFrame:
-    """Epochs, final-epoch mean losses (the seed's printed figures) and time per epoch."""
-    return pd.DataFrame({label: {
-        "epochs": len(r.history["epoch_d"]),
-        "final-epoch D loss": r.history["epoch_d"][-1],
-        "final-epoch G loss": r.history["epoch_g"][-1],
-        "seconds per epoch": float(np.mean(r.history["epoch_seconds"]))} for label, r in results.items()}).T
-
-
-def load_trained(params: Params, device=None) -> dict[str, RunResult]:
-    """The four finished runs of notebooks 02 and 03, by label; errors name the notebook to run."""
-    return {seed_run.label: load_run(run, checkpoints_dir(params) / f"{run}.pt", params,
-                                     maker=f"notebooks/{seed_run.notebook}", device=device)
-            for run, seed_run in RUNS.items()}
+def run_label(run: str) -> str:
+    """A run's label in tables: a seed run's is its criterion's (the runs bce, l1, l2, huber), else its own name."""
+    return CRITERION_LABELS.get(run, run)
 
 
 def load_run(run: str, path: Path, params: Params, *, maker: str, device=None) -> RunResult:

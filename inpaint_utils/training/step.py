@@ -8,10 +8,11 @@ import torch
 import torch.nn as nn
 from torch.nn.parallel import DistributedDataParallel
 
-from .fills import generator_output
-from .losses import AdversarialLoss, GeneratorLoss, HingeLoss, diff_augment
-from .models import make_discriminator, make_generator
-from .params import RESIDUAL_PREFILLS, Params, seed_everything
+from ..core.runtime import seed_everything
+from ..core.settings import RESIDUAL_PREFILLS, Params
+from ..fills.learned import generator_output
+from ..networks.gan import make_discriminator, make_generator
+from ..networks.losses import AdversarialLoss, GeneratorLoss, HingeLoss, diff_augment
 
 # The seed ran G twice per step; in train mode the second run gives the same output but moves
 # the BatchNorm running statistics a second time. One update with momentum 1 - (1 - 0.1)^2
