@@ -7,7 +7,7 @@ other half.
     python -m benchmarks.seed_spread --profile sample --seeds 42 43 44                  # 06: ~3 min a seed
     python -m benchmarks.seed_spread --profile sample --seeds 42 43 44 --table results  # 04: ~3 min a seed
 
-It runs under the report's pinned CPU kernels (inpaint_utils/kernels.py), restarting itself
+It runs under the report's pinned CPU kernels (inpaint_utils/core/kernels.py), restarting itself
 under them, so its seed-42 rows are the committed tables' own.
 
 SEED sets the initial weights, the batch order and the random test masks (SEED + 1); the split,

@@ -78,8 +78,9 @@ def test_the_repository_address_is_the_same_everywhere():
 
     url = tomllib.loads((iu.ROOT / "pyproject.toml").read_text())["project"]["urls"]["Repository"]
     owner_name = url.removeprefix("https://github.com/")
-    readme = (iu.ROOT / "README.md").read_text()
-    assert set(re.findall(r"colab\.research\.google\.com/github/([^/]+/[^/]+)/", readme)) == {owner_name}
+    for page in ("README.md", "docs/reproduction.md"):
+        text = (iu.ROOT / page).read_text()
+        assert set(re.findall(r"colab\.research\.google\.com/github/([^/]+/[^/]+)/", text)) == {owner_name}, page
     for path in sorted(iu.NOTEBOOKS_DIR.glob("*.ipynb")):
         text = path.read_text()
         assert set(re.findall(r"colab\.research\.google\.com/github/([^/]+/[^/]+)/", text)) == {owner_name}, path.name
@@ -91,7 +92,7 @@ def test_set_repository_rewrites_every_copy(tmp_path, monkeypatch):
     import subprocess
     import sys
 
-    for name in ("pyproject.toml", "README.md", "tools/set_repository.py"):
+    for name in ("pyproject.toml", "README.md", "docs/reproduction.md", "tools/set_repository.py"):
         (tmp_path / name).parent.mkdir(exist_ok=True)
         shutil.copy(iu.ROOT / name, tmp_path / name)
     shutil.copytree(iu.NOTEBOOKS_DIR, tmp_path / "notebooks")
@@ -99,7 +100,8 @@ def test_set_repository_rewrites_every_copy(tmp_path, monkeypatch):
     assert subprocess.run([*run, "github.com/me"], capture_output=True).returncode == 2
     done = subprocess.run([*run, "https://github.com/me/my-fork"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    for path in [tmp_path / "pyproject.toml", tmp_path / "README.md", *(tmp_path / "notebooks").glob("*.ipynb")]:
+    for path in [tmp_path / "pyproject.toml", tmp_path / "README.md", tmp_path / "docs" / "reproduction.md",
+                 *(tmp_path / "notebooks").glob("*.ipynb")]:
         assert "OWNER/gan-inpainting" not in path.read_text() and "me/my-fork" in path.read_text(), path.name
     assert 'repository = "https://github.com/me/my-fork"' in setup_cell(tmp_path / "notebooks" / "01_data.ipynb")
 

@@ -4,7 +4,7 @@
 
 What reproduces where (measured; README, "What reproduces where"):
 - On a CPU of the maker and family that made the tables (``reports/sample/machine.json``), with
-  the same torch, under the pinned AVX2 kernels (inpaint_utils/kernels.py): every table and every
+  the same torch, under the pinned AVX2 kernels (inpaint_utils/core/kernels.py): every table and every
   value per image regenerates digit for digit. Checked on AMD EPYC with AVX-512 and on AMD EPYC
   with only AVX2.
 - On another maker (an Intel Xeon, issue 36), the pinned kernels still round differently, and a
@@ -144,7 +144,7 @@ def describe(machine: dict) -> str:
 def main() -> int:
     kernels = json.loads((ROOT / MANIFEST).read_text()).get("notebook_cpu_capability")
     failures = [] if kernels == "AVX2" else [
-        f"{MANIFEST}: the notebooks ran {kernels} kernels, not the pinned AVX2 ones (inpaint_utils/kernels.py)"]
+        f"{MANIFEST}: the notebooks ran {kernels} kernels, not the pinned AVX2 ones (inpaint_utils/core/kernels.py)"]
     paths = [f"{name}{suffix}" for name in TABLES for suffix in (".md", "_per_image.csv")] + \
         [f"{spread}_seeds.csv" for spread in set(SPREAD_OF.values())]
     committed = {p: committed_text(f"{SAMPLE}/{p}") for p in paths}

@@ -25,7 +25,8 @@ def repository() -> str:
 
 def files() -> list[Path]:
     """Every file that holds a copy of the address."""
-    return [ROOT / "pyproject.toml", ROOT / "README.md", *sorted((ROOT / "notebooks").glob("*.ipynb"))]
+    return [ROOT / "pyproject.toml", ROOT / "README.md", ROOT / "docs" / "reproduction.md",
+            *sorted((ROOT / "notebooks").glob("*.ipynb"))]
 
 
 def main(argv: list[str]) -> int:

@@ -66,10 +66,10 @@ class Params:
     fm_weight: float = _trains(0.0)  # D_ARCH="patch": weight of the feature-matching loss in G's loss (LaMa)
     diff_augment: bool = _trains(False)  # D_ARCH="patch": DiffAugment D's inputs (few-photo GAN training)
     prefill: str = _trains("zero")  # the hole in G's input: "zero" (the seed's), "mean" (training-set mean colour),
-    # or a classical fill that G learns to correct: "telea", "navier-stokes" or "harmonic" (see fills.py)
+    # or a classical fill that G learns to correct: "telea", "navier-stokes" or "harmonic" (see fills/classical.py)
     g_only_epochs: int = _trains(0)  # first epochs train G alone on the reconstruction loss (GLCIC's phase 1)
     crops: str = _trains("fixed")  # training images: "fixed" (each row's one 64 px image, the seed's) or "stream"
-    # (a fresh random crop, scale and flip of a training image each step; see batches.py)
+    # (a fresh random crop, scale and flip of a training image each step; see data/crops.py)
     # or "photos" (multi-scale crops of full-resolution photos, PHOTOS; see batches.PhotoCrops)
     photos: str = _trains("corpus")  # CROPS="photos": "corpus" (the Debian photo corpus's training photos) or a folder
     synthetic: float = _trains(0.0)  # share of each batch replaced by synthetic dead-leaves images (CROPS="stream"/"photos")

@@ -1,6 +1,6 @@
 """The release model's card as people read it: ``MODEL_CARD.md`` from ``model_card.json``, the
 command that trains its model again, and its validation curve. What the card holds, and how the
-model is chosen, is ``release``'s."""
+model is chosen, is ``release_recipe``'s."""
 
 import io
 from pathlib import Path

@@ -1,4 +1,5 @@
-"""The release model: one trained inpainter that ships in ``models/release/``, with its card.
+"""The release model's recipe: training, export, the card, the choice between recipes and the re-check
+(loading the shipped model for inference is ``fills/release_model.py``, which needs none of this).
 
 The recipe is the ``release`` profile: the seed's generator correcting a harmonic fill, trained on
 multi-scale crops of the photo corpus's training photos with object-like masks and a hole-PSNR

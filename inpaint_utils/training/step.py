@@ -1,6 +1,6 @@
 """One step of the GAN: the seed's G and D built with their optimisers, and the step that trains
 both on a batch (the seed's, or SN-PatchGAN's), with the loss and speed options of ``params``.
-The loop around it, its checkpoints and its runs are in ``training``."""
+The loop around it is in ``loop``, the seed's runs in ``study/seed_runs``."""
 
 import warnings
 
