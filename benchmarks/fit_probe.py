@@ -15,27 +15,24 @@ cannot learn (a bug, or too low a learning rate).
 
 import argparse
 import dataclasses
+from types import SimpleNamespace
 
 import pandas as pd
 import torch
 import torch.nn as nn
 
 import inpaint_utils as iu
+from benchmarks.release_correction import measure
 from inpaint_utils.core.runtime import device_name
 from inpaint_utils.core.settings import parse_overrides
 from inpaint_utils.data.crops import PhotoCrops
-from inpaint_utils.fills.classical import BASELINES
-from inpaint_utils.fills.composite import inpaint
 from inpaint_utils.study.release_recipe import photo_tensor, training_photos
 
 
 def gain(g, params, truth, mask) -> float:
-    """Mean hole PSNR of ``g``'s fill minus the harmonic fill's, in dB."""
-    fill = iu.generator_fill(g, prefill=params.prefill)
-    with torch.no_grad():
-        ours, harmonic = (iu.image_metrics(inpaint(f, truth, mask), truth, mask)["hole_psnr"].mean().item()
-                          for f in (fill, BASELINES["Harmonic"]))
-    return ours - harmonic
+    """Mean hole PSNR of ``g``'s fill minus the harmonic fill's, in dB (release_correction.measure)."""
+    measured = measure(SimpleNamespace(fill=lambda: iu.generator_fill(g, prefill=params.prefill)), truth, mask)
+    return measured["model hole PSNR (dB)"] - measured["harmonic hole PSNR (dB)"]
 
 
 def train_arm(params, crops, fixed, steps, rng) -> nn.Module:

@@ -27,6 +27,7 @@ from benchmarks.release_correction import measure
 from inpaint_utils.core.settings import parse_overrides
 from inpaint_utils.data.photo_corpus import read_manifest
 from inpaint_utils.evaluation.describe import paired_difference
+from inpaint_utils.evaluation.stats import difference_cell
 from inpaint_utils.fills.classical import BASELINES
 from inpaint_utils.study.release_recipe import (
     SAMPLE_TRAINING_PHOTOS,
@@ -74,8 +75,7 @@ def main(argv=None):
             for kind, mask in masks[name].items():
                 values = pd.concat(iu.evaluate(fill, images, mask).reset_index().assign(method=method)
                                    for method, fill in (("model", run.fill()), ("harmonic", BASELINES["Harmonic"])))
-                difference, (low, high) = paired_difference(values, "model", "harmonic", "hole_psnr")
-                row[f"{name}, {kind}"] = f"{difference:+.3f} ({low:+.3f} to {high:+.3f})"
+                row[f"{name}, {kind}"] = difference_cell(*paired_difference(values, "model", "harmonic", "hole_psnr"), 3)
             correction = measure(run, images.float() / 255, masks[name]["random"])
             row[f"{name}: |correction|"] = correction["mean |correction| (grey levels)"]
         rows.append(row)

@@ -29,21 +29,21 @@ it on the training photos (``--split train``) so that the held-out photos stay a
 
 import argparse
 import itertools
-import math
 import sys
 import time
 import warnings
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 
+from inpaint_utils.data.masks import photo_holes
 from inpaint_utils.data.photos import read_image
-from inpaint_utils.evaluation.stats import paired_bootstrap
+from inpaint_utils.evaluation.metrics import hole_psnr
+from inpaint_utils.evaluation.stats import difference_cell, paired_bootstrap
 from inpaint_utils.fills import detail
 from inpaint_utils.removal.remover import (
-    _crop,
+    crop_bounds,
     dilate_mask,
     make_remover,
     remove_object,
@@ -58,36 +58,9 @@ SWEEP = {"low": (64, 128), "grid": (16, 32, 64), "context": (0, 1, 2), "scale": 
 COLUMNS = {"psnr": "hole PSNR (dB)", "detail": "detail ratio", "seam": "seam", "s_mp": "s/MP"}
 
 
-def holes(shape: tuple[int, int], count: int, rng: np.random.Generator, share=(0.01, 0.05)) -> list[np.ndarray]:
-    """``count`` object-sized holes (bool masks), each covering a ``share`` of the photo drawn
-    from that range, a blob then a box in turn."""
-    height, width = shape
-    masks = []
-    for k in range(count):
-        area = rng.uniform(*share) * height * width
-        stretch = math.exp(rng.uniform(-0.7, 0.7))  # width over height, 1/2 to 2
-        if k % 2 == 0:  # a blob: a star-shaped outline of a few random harmonics
-            angle = np.linspace(0, 2 * np.pi, 96, endpoint=False)
-            radius = 1 + sum(rng.uniform(0, 0.15) * np.cos(j * angle + rng.uniform(0, 2 * np.pi)) for j in (2, 3, 5))
-            outline = np.stack((radius * np.cos(angle) * math.sqrt(stretch),
-                                radius * np.sin(angle) / math.sqrt(stretch)), axis=1)
-            x, y = outline.T
-            outline *= math.sqrt(area / (0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1)))))
-        else:  # a box
-            w, h = math.sqrt(area * stretch) / 2, math.sqrt(area / stretch) / 2
-            outline = np.array([(-w, -h), (w, -h), (w, h), (-w, h)])
-        low, high = -outline.min(axis=0), np.array([width, height]) - outline.max(axis=0)
-        centre = rng.uniform(low, high)
-        mask = np.zeros(shape, np.uint8)
-        cv2.fillPoly(mask, [np.rint(outline + centre).astype(np.int32)], 1)
-        masks.append(mask.astype(bool))
-    return masks
-
-
 def measures(result: np.ndarray, photo: np.ndarray, filled: np.ndarray) -> dict:
     """Per hole: PSNR, and the (numerator, denominator) of the detail ratio and the seam measure."""
-    error = result[filled].astype(np.float64) - photo[filled]
-    return {"psnr": 10 * math.log10(255 ** 2 / max(np.mean(error ** 2), 1e-10)),
+    return {"psnr": hole_psnr(result, photo, filled),
             "detail": detail.detail_sums(result, filled), "seam": detail.seam_sums(result, photo, filled)}
 
 
@@ -110,9 +83,8 @@ def value(rows: list[dict], column: str) -> float:
 def difference(a: list[dict], b: list[dict], column: str) -> str:
     """a - b on ``column``, holes paired, with its 95% bootstrap interval."""
     x, y = (np.array([r[column] for r in rows], dtype=float) for rows in (a, b))
-    low, high = paired_bootstrap(x, y, statistic=STATISTIC[column])
-    digits = 2 if column in ("psnr", "s_mp") else 3
-    return f"{value(a, column) - value(b, column):+.{digits}f} [{low:+.{digits}f}, {high:+.{digits}f}]"
+    interval = paired_bootstrap(x, y, statistic=STATISTIC[column])
+    return difference_cell(value(a, column) - value(b, column), interval, 2 if column in ("psnr", "s_mp") else 3)
 
 
 def photo_paths(args) -> list[Path]:
@@ -130,7 +102,7 @@ def run(args) -> dict:
     for index, path in enumerate(photo_paths(args)):
         photo = read_image(path)
         megapixels = photo.shape[0] * photo.shape[1] / 1e6
-        for mask in holes(photo.shape[:2], args.holes, np.random.default_rng([args.seed, index]), args.area):
+        for mask in photo_holes(photo.shape[:2], args.holes, np.random.default_rng([args.seed, index]), args.area):
             filled = dilate_mask(mask, DILATE)
             rows.setdefault(("photo", "", ""), []).append({**measures(photo, photo, filled), "s_mp": 0.0})
             for (name, remover), seam, level in itertools.product(removers.items(), args.blends, args.details):
@@ -186,11 +158,11 @@ def sweep(args) -> str:
     rows = {}
     for index, path in enumerate(photo_paths(args)):
         photo = read_image(path)
-        for mask in holes(photo.shape[:2], args.holes, np.random.default_rng([args.seed, index]), args.area):
+        for mask in photo_holes(photo.shape[:2], args.holes, np.random.default_rng([args.seed, index]), args.area):
             filled = dilate_mask(mask, DILATE)
             rows.setdefault(("photo", "-"), []).append(measures(photo, photo, filled))
             ys, xs = np.flatnonzero(filled.any(axis=1)), np.flatnonzero(filled.any(axis=0))
-            top, bottom, left, right = _crop(ys[0], ys[-1] + 1, xs[0], xs[-1] + 1, margin=MARGIN, shape=photo.shape[:2])
+            top, bottom, left, right = crop_bounds(ys[0], ys[-1] + 1, xs[0], xs[-1] + 1, margin=MARGIN, shape=photo.shape[:2])
             box = slice(top, bottom), slice(left, right)
             for name, remover in removers.items():
                 base = remove_object(photo, mask, remover, dilate=DILATE, margin=MARGIN, **SEAMS[args.blends[0]])

@@ -16,7 +16,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import torch
 from PIL import Image
 
 import inpaint_utils as iu
+from inpaint_utils.core.runtime import timed
 from inpaint_utils.networks.gan import Discriminator, Generator
 from inpaint_utils.removal.remover import dilate_mask
 
@@ -40,11 +40,6 @@ def fresh_checkpoint(folder: Path) -> Path:
                 "discriminator": Discriminator().state_dict()}, path)
     return path
 
-
-def timed(function) -> float:
-    start = time.perf_counter()
-    function()
-    return time.perf_counter() - start
 
 
 def main() -> None:

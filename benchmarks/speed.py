@@ -24,7 +24,6 @@ import json
 import os
 import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +35,10 @@ os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuB
 
 import inpaint_utils as iu  # noqa: E402 (after the environment above, before torch loads)
 from benchmarks import seed_reference as seed  # noqa: E402
-from inpaint_utils.core.runtime import device_name  # noqa: E402
+from inpaint_utils.core.runtime import (
+    device_name,  # noqa: E402
+    timed,  # noqa: E402
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,13 +60,6 @@ def jpeg_fixture(n: int) -> list[bytes]:
         out.append(buf.getvalue())
     return out
 
-
-def timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    return time.perf_counter() - start
 
 
 def standin_parquet(encoded: list[bytes], path: Path) -> Path:

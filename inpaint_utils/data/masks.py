@@ -7,11 +7,13 @@ strokes of 1-5 segments, up to 25 px wide and 50 px long, drawn 1-5 times. ``blo
 object-shaped, the offline stand-in for the segmentation masks of LaMa and MI-GAN (which need
 downloaded weights); ``lama`` draws a box, strokes or a blob, a third of the time each. They are
 made a batch at a time on the training device, from a seeded ``torch.Generator``, so a run is
-reproducible.
+reproducible. ``photo_holes`` draws object-sized holes at a photo's own size, for measuring
+removal at photo resolution.
 """
 
 import math
 
+import numpy as np
 import torch
 
 from ..core.settings import MASK_KINDS
@@ -148,3 +150,31 @@ def _blobs(n, size, generator, device, *, count=4):
     u, v = dy * cos + dx * sin, dx * cos - dy * sin
     inside = (u / axes[..., 0, None, None]).square() + (v / axes[..., 1, None, None]).square() <= 1
     return (inside & used[..., None, None]).any(dim=1, keepdim=True).float()
+
+
+def photo_holes(shape: tuple[int, int], count: int, rng: np.random.Generator, share=(0.01, 0.05)) -> list[np.ndarray]:
+    """``count`` object-sized holes (bool masks), each covering a ``share`` of the photo drawn
+    from that range, a blob then a box in turn."""
+    import cv2
+
+    height, width = shape
+    masks = []
+    for k in range(count):
+        area = rng.uniform(*share) * height * width
+        stretch = math.exp(rng.uniform(-0.7, 0.7))  # width over height, 1/2 to 2
+        if k % 2 == 0:  # a blob: a star-shaped outline of a few random harmonics
+            angle = np.linspace(0, 2 * np.pi, 96, endpoint=False)
+            radius = 1 + sum(rng.uniform(0, 0.15) * np.cos(j * angle + rng.uniform(0, 2 * np.pi)) for j in (2, 3, 5))
+            outline = np.stack((radius * np.cos(angle) * math.sqrt(stretch),
+                                radius * np.sin(angle) / math.sqrt(stretch)), axis=1)
+            x, y = outline.T
+            outline *= math.sqrt(area / (0.5 * abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1)))))
+        else:  # a box
+            w, h = math.sqrt(area * stretch) / 2, math.sqrt(area / stretch) / 2
+            outline = np.array([(-w, -h), (w, -h), (w, h), (-w, h)])
+        low, high = -outline.min(axis=0), np.array([width, height]) - outline.max(axis=0)
+        centre = rng.uniform(low, high)
+        mask = np.zeros(shape, np.uint8)
+        cv2.fillPoly(mask, [np.rint(outline + centre).astype(np.int32)], 1)
+        masks.append(mask.astype(bool))
+    return masks

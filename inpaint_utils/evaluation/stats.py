@@ -46,3 +46,9 @@ def difference_text(difference: float, interval: tuple[float, float], unit: str 
 
     text = f"{fmt(difference)}{unit} ({LEVEL:.0%} interval over images {fmt(low)} to {fmt(high)})"
     return text + (": level within its interval" if low <= 0 <= high else "")
+
+
+def difference_cell(difference: float, interval: tuple[float, float], digits: int = 2) -> str:
+    """A difference and its interval for a table's cell: "+0.44 (+0.21 to +0.68)"."""
+    low, high = interval
+    return f"{difference:+.{digits}f} ({low:+.{digits}f} to {high:+.{digits}f})"

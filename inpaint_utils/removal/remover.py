@@ -160,7 +160,7 @@ def remove_object(image: np.ndarray, mask: np.ndarray, remover: Remover, *, dila
         raise ValueError("the mask covers the whole image: no pixel is left to fill the hole from")
     out = image.copy()
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    crops = [_crop(y, y + h, x, x + w, margin=margin, shape=image.shape[:2]) for x, y, w, h in stats[1:, :4]]
+    crops = [crop_bounds(y, y + h, x, x + w, margin=margin, shape=image.shape[:2]) for x, y, w, h in stats[1:, :4]]
     for region, parts, filled in _fills(image, mask, crops, remover):
         top, bottom, left, right = region
         original = image[top:bottom, left:right]
@@ -181,7 +181,7 @@ def remove_object(image: np.ndarray, mask: np.ndarray, remover: Remover, *, dila
     return out
 
 
-def _crop(y0, y1, x0, x1, *, margin, shape):
+def crop_bounds(y0, y1, x0, x1, *, margin, shape):
     """A crop around rows y0:y1 and columns x0:x1, widened by ``margin`` x their extent, made
     square where the image allows, and shifted to lie inside the image."""
     height, width = shape
