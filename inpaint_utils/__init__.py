@@ -5,6 +5,7 @@ flow one way, from the bottom of this list to the top:
 
 - ``comparison``   notebook 04's comparison in one step, saved; read back, or made, by notebook 05
 - ``summary``      the report's front matter: abstract and results at a glance, from the run's tables
+- ``brush``        notebook 07's brush: paint a mask on your photo, remove, save (an anywidget)
 - ``remove``       the object-removal command: ``python -m inpaint_utils.remove --help``
 - ``batch``        the command's work: photos paired with masks and outputs, all checked before writing
 - ``removal``      object removal on a photo of any size, a crop per hole (notebook 07)
@@ -71,6 +72,7 @@ _EXPORTS = {  # module: the names the notebooks use as iu.<name>
     "release": "ReleaseModel check_release choose_release export_release load_release train_release training_photos",
     "removal": "box_mask check_options make_remover remove_object",
     "batch": "Refused Settings find_inputs plan_jobs prepare_output run_job",
+    "brush": "Brush brush_wanted strokes_mask",
     "paths": "NOTEBOOKS_DIR ROOT atomic_write atomic_write_text checkpoints_dir display_path figures_dir output_root "
              "reports_dir writable_dir",
     "show": "note show_table",

@@ -251,6 +251,13 @@ def run_job(job: Job, remover, settings: Settings, written: list[Path] | None = 
         warnings.simplefilter("always", UserWarning)
         result = remove_object(photo.pixels, mask, remover, dilate=settings.dilate, margin=settings.margin,
                                feather=settings.feather, blend=settings.blend, detail=settings.detail) if mask.any() else photo.pixels
+    write_outputs(job, photo, mask, result, written)
+    return [str(w.message) for w in caught]
+
+
+def write_outputs(job: Job, photo, mask: np.ndarray, result: np.ndarray, written: list[Path] | None = None) -> None:
+    """Write a job's result, then its comparison strip if it has one, with the photo's metadata;
+    each file is appended to ``written`` once it is written. The command and the brush both write so."""
     written = [] if written is None else written
     save_photo(job.output, result, photo.alpha, fmt=job.format, options=photo.save_options)
     written.append(job.output)
@@ -258,7 +265,6 @@ def run_job(job: Job, remover, settings: Settings, written: list[Path] | None = 
         strip, alpha = compare_strip(photo.pixels, mask, result, photo.alpha)
         save_photo(job.compare, strip, alpha, fmt="PNG", options=photo.save_options)
         written.append(job.compare)
-    return [str(w.message) for w in caught]
 
 
 def compare_strip(pixels: np.ndarray, mask: np.ndarray, result: np.ndarray, alpha: np.ndarray | None = None,
