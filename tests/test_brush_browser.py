@@ -38,6 +38,7 @@ from PIL import Image
 import inpaint_utils as iu
 
 Image.fromarray(skimage.data.coffee()).resize((1200, 800), Image.LANCZOS).save("photo.png")
+print("brush wanted:", iu.brush_wanted("auto", "photo.png"))  # as notebook 07 decides: True in JupyterLab
 brush = iu.Brush("photo.png", preview=600)
 brush"""
 
@@ -174,6 +175,7 @@ def test_paint_remove_and_save_in_jupyterlab(tmp_path):
             if (!c || c.width !== 600) return false; c.scrollIntoView({block: 'center'});
             const p = c.getContext('2d').getImageData(300, 200, 1, 1).data; return p[3] > 0; })()"""
         wait_for("the brush with its photo", lambda: devtools.js(drawn), 60)
+        assert "brush wanted: True" in devtools.js("document.querySelector('.jp-OutputArea').textContent")
 
         box = devtools.js("(() => { const r = document.querySelector('.iu-brush canvas').getBoundingClientRect();"
                           " return [r.left, r.top, r.width, r.height]; })()")
