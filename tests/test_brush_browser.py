@@ -1,7 +1,8 @@
 """Notebook 07's brush in a real browser: JupyterLab on localhost, headless Chromium driven over the
 Chrome DevTools protocol (websocket-client, already in the lock). On scikit-image's coffee photo
 scaled to 1200x800 (shown at 600x400), the test sets the brush to 90 px, paints one stroke with
-the mouse over the spoon, presses Remove, names a folder and presses Save, and checks what reached
+the mouse over the spoon (and a stray dab, taken back with Undo), presses Remove, names a folder
+and presses Save, and checks what reached
 Python: the hole's bounding box at full resolution, in the status line and in the mask file that
 Save wrote, and the result (changed in the hole, bit-identical outside the dilated mask). With
 $INPAINT_BRUSH_SCREENSHOT it saves the widget there (docs/brush.png)."""
@@ -188,6 +189,9 @@ def test_paint_remove_and_save_in_jupyterlab(tmp_path):
         for step in range(1, 11):
             devtools.mouse("mouseMoved", *to_screen(x0 + (x1 - x0) * step / 10, y0 + (y1 - y0) * step / 10), buttons=1)
         devtools.mouse("mouseReleased", *to_screen(x1, y1), buttons=0)
+        devtools.mouse("mousePressed", *to_screen(40, 40), buttons=1)  # a stray dab in the corner, then Undo
+        devtools.mouse("mouseReleased", *to_screen(60, 50), buttons=0)
+        devtools.js("document.querySelector('.iu-brush-undo').click()")
         status = "(document.querySelector('.iu-brush-status') || {}).textContent || ''"
         devtools.js("document.querySelector('.iu-brush-remove').click()")
         text = wait_for("Remove's result", lambda: re.search(r"^Removed .*", devtools.js(status)), 60).group(0)
