@@ -41,9 +41,10 @@ HERE = Path(__file__).parent
 
 
 def interactive() -> bool:
-    """Whether a person drives this kernel: Colab, VS Code, or a kernel that Jupyter Server
-    (JupyterLab, Notebook 7) started for an open notebook, which it names in $JPY_SESSION_NAME.
-    Papermill, nbval and ``report.py`` start kernels without it."""
+    """Whether a person drives this kernel: a kernel that Jupyter Server (JupyterLab, Notebook 7)
+    started for an open notebook, which it names in $JPY_SESSION_NAME (tests/test_brush_browser.py),
+    Colab, or VS Code (whose processes inherit $VSCODE_PID; not tried here). Papermill, nbval and
+    ``report.py`` start kernels without them; elsewhere, ``brush=True`` shows the brush."""
     return "google.colab" in sys.modules or bool(os.environ.get("JPY_SESSION_NAME")) or "VSCODE_PID" in os.environ
 
 
