@@ -13,6 +13,7 @@ if "INPAINT_OUTPUT_ROOT" not in os.environ:
 os.environ.setdefault("INPAINT_PROFILE", "smoke")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TQDM_DISABLE", "1")
+os.environ.pop("JPY_SESSION_NAME", None)  # pytest run from a notebook's kernel: its kernels still show no brush
 
 
 def pytest_configure(config):

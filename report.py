@@ -53,6 +53,7 @@ def run_notebooks(parameters: dict, out_dir: Path) -> list[Path]:
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     # Progress bars would fill the report; each epoch still prints a line, logged here as it runs.
     os.environ.setdefault("TQDM_DISABLE", "1")
+    os.environ.pop("JPY_SESSION_NAME", None)  # run from a notebook's kernel: no one paints notebook 07's brush here
     iu.pin_cpu_kernels()  # the same numbers on AVX-512 and AVX2 CPUs (inpaint_utils/core/kernels.py)
     executed = []
     for notebook in sorted(iu.NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")):

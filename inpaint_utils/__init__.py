@@ -15,7 +15,8 @@ flow one way: a folder imports only the folders above it in this list (tests/tes
                    evaluation of runs and the tables they write
 - ``training/``    the GAN loop (resumable, reproducible), one step, data-parallel training
 - ``study/``       the paper's four runs, the ablation, the comparison, the release recipe and its card
-- ``removal/``     object removal on photos of any size, and the command's jobs (fills and below only)
+- ``removal/``     object removal on photos of any size, the command's jobs, and notebook 07's brush
+                   (an anywidget); fills and below only
 - ``report/``      the report's figures and front matter
 
 The modules at the top level are the commands, thin: ``python -m inpaint_utils.remove``,
@@ -72,6 +73,7 @@ _EXPORTS = {  # module: the names the notebooks use as iu.<name>
     "study.comparison": "compare results",
     "study.release_recipe": "check_release choose_release export_release train_release_model training_photos",
     "removal.remover": "box_mask check_options make_remover remove_object",
+    "removal.brush": "Brush brush_wanted strokes_mask",
     "removal.jobs": "find_inputs plan_jobs prepare_output Refused run_job Settings",
     "report.layers": "layer_table",
     "report.figures": "plot_comparison_grid plot_fill_grid plot_image_sizes plot_inpainted_vs_truth plot_losses "
@@ -130,6 +132,7 @@ if TYPE_CHECKING:  # for IDEs: the same names, imported eagerly
     from .study.release_recipe import (
         check_release, choose_release, export_release, train_release_model, training_photos)
     from .removal.remover import box_mask, check_options, make_remover, remove_object
+    from .removal.brush import Brush, brush_wanted, strokes_mask
     from .removal.jobs import find_inputs, plan_jobs, prepare_output, Refused, run_job, Settings
     from .report.layers import layer_table
     from .report.figures import (

@@ -14,7 +14,8 @@ then, so a refusal comes at once. Outputs go to ``<output>/<name>.<ext>``: PNG, 
 photos keep their format, JPEG and GIF ones become PNG (--format), so no pixel outside the mask
 changes; ICC profile and EXIF are kept. Photos that would share an output name keep their whole
 names (``cat.jpg.png``, ``cat.png.png``). --concat also writes ``<name>_compare.png`` beside each
-result: the photo, its mask and the result side by side. An input is never replaced, and the
+result: the photo, its mask and the result side by side, at most 2000 pixels wide. The last line
+says what was written and how large. An input is never replaced, and the
 photos' or masks' folder (a single photo's too) is no --output; an existing result is replaced
 only with --overwrite. An --output ending in .png, .jpg, .tif, .webp or .bmp names the result of
 a single photo.
@@ -31,6 +32,7 @@ from .data.photos import DEFAULT_MAX_PIXELS
 from .removal.jobs import (
     Refused,
     Settings,
+    describe_sizes,
     missing_folders,
     plan_jobs,
     prepare_output,
@@ -106,7 +108,7 @@ def parse_args(argv=None):
                         help="then blend the result in over this many pixels inside the hole, at most --dilate")
     parser.add_argument("--concat", action="store_true",
                         help="also write <name>_compare.png beside each result: the photo, its mask and the result "
-                             "side by side")
+                             "side by side, shrunk to at most 2000 pixels wide")
     parser.add_argument("--max-pixels", type=positive, default=DEFAULT_MAX_PIXELS,
                         help="refuse larger photos, a guard against decompression bombs "
                              f"(default {DEFAULT_MAX_PIXELS:,})")
@@ -157,7 +159,7 @@ def main(argv=None) -> int:
                         f"{', '.join(p.name for p in left)}", code=1)
     where = args.output if jobs[0].output == args.output else folder
     strips = " and their comparison strips (*_compare.png)" if args.concat else ""
-    print(f"{len(jobs)} photo(s){strips} written to {where} with {remover.name}")
+    print(f"{len(jobs)} photo(s){strips} written to {where} with {remover.name}: {describe_sizes(written)}")
     return 0
 
 

@@ -549,3 +549,63 @@ def test_photo_errors_are_errors_not_tracebacks(tmp_path):
     (tmp_path / "cut.png").write_bytes(buffer.getvalue()[:2000])
     with pytest.raises(iu.PhotoError, match="is not a readable image"):
         iu.read_photo(tmp_path / "cut.png")
+
+
+def smooth_photo(height=120, width=160):
+    """A photo's kind of levels: smooth gradients and shapes, most of them mid-grey."""
+    y, x = np.mgrid[0:height, 0:width]
+    return np.dstack([(60 + 120 * x / width), (50 + 100 * y / height), 90 + 40 * np.sin(x / 9)]).astype(np.uint8)
+
+
+def test_a_picture_given_as_a_mask_is_refused_before_anything_is_written_with_a_hint(tmp_path, capsys):
+    """Issue 34: the photo with its object painted white (a third of it white) is no mask."""
+    pixels = smooth_photo()
+    painted = pixels.copy()
+    painted[30:90, 40:120] = 255
+    cat, mask = save(tmp_path / "cat.png", pixels), save(tmp_path / "cat_mask.png", painted)
+    before = listing(tmp_path)
+    code, _, err = run(capsys, "--image", cat, "--mask", mask, "--output", tmp_path / "out", "--method", "telea")
+    assert code == 2 and "looks like a picture, not a mask" in err and "are grey" in err
+    assert "paint the object white" in err and "--box" in err
+    assert listing(tmp_path) == before and not (tmp_path / "out").exists()
+    with pytest.raises(iu.PhotoError, match="looks like a picture"):
+        iu.read_mask(mask, (160, 120))
+
+
+def test_a_soft_edged_mask_is_still_a_mask(tmp_path, capsys):
+    """A mask feathered by a Gaussian of 8 px (grey across its edge) is read, at 127, and used."""
+    sharp = np.zeros((120, 160), np.uint8)
+    cv2.circle(sharp, (80, 60), 30, 255, -1)
+    soft = cv2.GaussianBlur(sharp, (0, 0), 8)
+    assert 0.05 < ((soft >= 32) & (soft < 224)).mean() < 0.5
+    cat, mask = save(tmp_path / "cat.png", smooth_photo()), save(tmp_path / "cat_mask.png", soft)
+    assert np.array_equal(iu.read_mask(mask, (160, 120)), soft >= 127)
+    code, out, err = run(capsys, "--image", cat, "--mask", mask, "--output", tmp_path / "out", "--method", "telea")
+    assert code == 0 and (tmp_path / "out" / "cat.png").exists(), err
+
+
+def test_the_photo_as_its_own_mask_says_so(tmp_path, capsys):
+    cat = save(tmp_path / "cat.jpg", smooth_photo(), quality=95)
+    code, _, err = run(capsys, "--image", cat, "--mask", cat, "--output", tmp_path / "out")
+    assert code == 2 and "is the photo itself" in err and "no photo to process" not in err
+    folder = tmp_path / "only"
+    folder.mkdir()
+    lone = save(folder / "cat.png", smooth_photo())
+    code, _, err = run(capsys, "--image", folder, "--mask", lone, "--output", tmp_path / "out")
+    assert code == 2 and "its only photo is the mask cat.png" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_command_says_how_large_its_outputs_are_and_keeps_the_strip_screen_sized(tmp_path, capsys):
+    """Issue 34: a 6 MB JPEG gave a 54 MB strip. The strip's longest side is at most 2000 px."""
+    pixels = cv2.resize(smooth_photo(), (1500, 1000))
+    mask = np.zeros((1000, 1500), np.uint8)
+    mask[400:500, 600:700] = 255
+    cat, hole_file = save(tmp_path / "cat.png", pixels), save(tmp_path / "mask.png", mask)
+    code, out, err = run(capsys, "--image", cat, "--mask", hole_file, "--output", tmp_path / "out",
+                         "--method", "telea", "--concat")
+    assert code == 0, err
+    result, strip = tmp_path / "out" / "cat.png", tmp_path / "out" / "cat_compare.png"
+    assert opened(result).size == (1500, 1000) and opened(strip).size == (1998, 444)
+    size = lambda p: f"{p.stat().st_size / 1e6:.1f} MB" if p.stat().st_size >= 1e5 else f"{p.stat().st_size / 1e3:.0f} kB"  # noqa: E731
+    assert f"cat.png ({size(result)}), cat_compare.png ({size(strip)})" in out

@@ -28,6 +28,8 @@ WRITABLE = {"PNG": ".png", "JPEG": ".jpg", "TIFF": ".tif", "BMP": ".bmp", "WEBP"
 SUFFIX_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP",
                   ".webp": "WEBP"}
 KEEP_TIFF_TAGS = {270, 271, 272, 282, 283, 296, 305, 306, 315, 33432, 34665, 34853}  # metadata, not layout
+MASK_NEAR = 32  # levels below this, or above 255 minus it, are near black or near white
+MASK_GREY_LIMIT = 0.5  # a mask with more grey levels than this is a picture (photos.check_two_tone)
 LEFTOVER = re.compile(r"\.(.+)\.(\d+)\.tmp")  # a temporary file of paths.atomic_write
 
 
@@ -124,7 +126,9 @@ def read_mask(path, size: tuple[int, int], max_pixels: int = DEFAULT_MAX_PIXELS)
     """bool (H, W), True = remove: white (>= 127 of 255, after 16-bit or float scaling) in
     grayscale or RGB, or the alpha of a mask with transparency (palette transparency included).
     ``size`` is the photo's (width, height); another size is an error, not a resize: a stretched
-    mask would remove the wrong pixels."""
+    mask would remove the wrong pixels. A "mask" most of whose levels are grey, neither near black
+    nor near white, is a picture (the photo with the object painted over) and is refused with a
+    hint; a soft-edged mask is two-tone but for its edge, and is read (``check_two_tone``)."""
     with open_photo(path, max_pixels) as image:
         return _mask(image, path, size)
 
@@ -136,8 +140,25 @@ def _mask(image: Image.Image, path, size: tuple[int, int]) -> np.ndarray:
                          "(width x height, after EXIF rotation): draw the mask on the image itself")
     image = _with_alpha(_eight_bit(image)[0])
     if "A" in image.getbands() and image.getchannel("A").getextrema()[0] < 255:
-        return np.asarray(image.getchannel("A")) >= 127
-    return np.asarray(image.convert("L")) >= 127
+        levels, what = np.asarray(image.getchannel("A")), "alpha values"
+    else:
+        levels, what = np.asarray(image.convert("L")), "pixels"
+    check_two_tone(levels, path, what)
+    return levels >= 127
+
+
+def check_two_tone(levels: np.ndarray, path, what: str = "pixels") -> None:
+    """Refuse a "mask" that is a picture: one in which most ``levels`` (uint8) are neither near
+    black nor near white, as a copy of the photo with the object painted over is. A mask is two
+    tones; a soft (feathered or blurred) edge puts a few percent of it in between (a disk blurred
+    by a Gaussian of 40 pixels, 33%), a photo 74-99% (scikit-image's)."""
+    grey = np.count_nonzero((levels >= MASK_NEAR) & (levels < 256 - MASK_NEAR)) / max(levels.size, 1)
+    if grey > MASK_GREY_LIMIT:
+        raise PhotoError(f"mask {path} looks like a picture, not a mask: {grey:.0%} of its {what} are grey, neither "
+                         f"near black nor near white (a mask has two tones: white over what to remove, black "
+                         "elsewhere). Make one on a new layer over the photo: fill it black, paint the object "
+                         "white, export that layer alone as a PNG of the photo's size; or give a box "
+                         "(--box x0,y0,x1,y1), or paint it with notebook 07's brush")
 
 
 def _with_alpha(image: Image.Image) -> Image.Image:

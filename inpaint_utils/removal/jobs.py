@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from ..core.paths import writable_dir
@@ -34,6 +35,7 @@ from ..data.photos import (
 from .remover import box_mask, leaves_pixels, remove_object
 
 INVERTED = 0.5  # a mask marking more of its photo than this is more likely inverted than meant
+STRIP_SIDE = 2000  # a comparison strip's longest side at most, in pixels: a screen's width
 
 
 class Refused(Exception):
@@ -106,10 +108,16 @@ def plan_jobs(image: Path, mask: Path | None, output: Path, settings: Settings, 
         raise Refused([f"no image or folder at {image}"])
     if mask is not None and not mask.exists():
         raise Refused([f"no mask or folder at {mask}"])
+    if mask is not None and mask.is_file() and image.is_file() and os.path.samefile(image, mask):
+        raise Refused([f"--mask {mask} is the photo itself: a mask is another image of the photo's size, white over "
+                       "the object to remove and black elsewhere (paint it on a black layer over the photo and export "
+                       "that layer), or give --box x0,y0,x1,y1"])
     pairs, unmatched = find_inputs(image, mask)
     notes = [f"skipped {p.name}: no mask named {p.stem}.* or {p.stem}_mask*.* in {mask}" for p in unmatched]
     if not pairs:
         why = f" (none of them has a mask in {mask})" if unmatched else ""
+        if mask is not None and mask.is_file() and image.is_dir():  # the folder's only photo is the mask
+            why = f": its only photo is the mask {mask.name}; a mask is not a photo to process"
         raise Refused([f"no photo to process in {image}{why}"])
     to_file = output.suffix.lower() in PHOTO_SUFFIXES and not output.is_dir()
     folder = output.parent if to_file else output
@@ -131,7 +139,7 @@ def plan_jobs(image: Path, mask: Path | None, output: Path, settings: Settings, 
     _name_apart(jobs)
     for job in jobs if settings.concat else []:
         job.compare = job.output.with_name(f"{job.output.stem}_compare.png")
-    problems += _overwrite_problems(jobs, [p for pair in pairs for p in pair if p] + unmatched, overwrite)
+    problems += overwrite_problems(jobs, [p for pair in pairs for p in pair if p] + unmatched, overwrite)
     if problems:
         raise Refused(problems)
     return jobs, notes
@@ -185,7 +193,7 @@ def _name_apart(jobs: list[Job]) -> None:
             job.output = job.output.with_name(f"{job.photo.name}{WRITABLE[job.format]}")
 
 
-def _overwrite_problems(jobs: list[Job], inputs: list[Path], overwrite: bool) -> list[str]:
+def overwrite_problems(jobs: list[Job], inputs: list[Path], overwrite: bool) -> list[str]:
     problems = []
     targets = [(job, out, out.resolve()) for job in jobs for out in job.outputs]
     names = Counter(target for _, _, target in targets)
@@ -252,14 +260,46 @@ def run_job(job: Job, remover, settings: Settings, written: list[Path] | None = 
         warnings.simplefilter("always", UserWarning)
         result = remove_object(photo.pixels, mask, remover, dilate=settings.dilate, margin=settings.margin,
                                feather=settings.feather, blend=settings.blend, detail=settings.detail) if mask.any() else photo.pixels
+    write_outputs(job, photo, mask, result, written)
+    return [str(w.message) for w in caught]
+
+
+def write_outputs(job: Job, photo, mask: np.ndarray, result: np.ndarray, written: list[Path] | None = None) -> None:
+    """Write a job's result, then its comparison strip if it has one, with the photo's metadata;
+    each file is appended to ``written`` once it is written. The command and the brush both write so."""
     written = [] if written is None else written
     save_photo(job.output, result, photo.alpha, fmt=job.format, options=photo.save_options)
     written.append(job.output)
     if job.compare:
-        marks = np.repeat(mask[..., None] * np.uint8(255), 3, axis=2)
-        strip = np.concatenate([photo.pixels, marks, result], axis=1)
-        alpha = None if photo.alpha is None else np.concatenate([photo.alpha, np.full_like(photo.alpha, 255),
-                                                                 photo.alpha], axis=1)
+        strip, alpha = compare_strip(photo.pixels, mask, result, photo.alpha)
         save_photo(job.compare, strip, alpha, fmt="PNG", options=photo.save_options)
         written.append(job.compare)
-    return [str(w.message) for w in caught]
+
+
+def compare_strip(pixels: np.ndarray, mask: np.ndarray, result: np.ndarray, alpha: np.ndarray | None = None,
+                  longest: int = STRIP_SIDE) -> tuple[np.ndarray, np.ndarray | None]:
+    """The photo, its mask and the result side by side, shrunk (area filter) so that the strip's
+    longest side is at most ``longest`` pixels: a strip to look at, not a second full-size result
+    (a 24-MP photo's strip was 54 MB at full size)."""
+    height, width = mask.shape
+    scale = min(1.0, longest / max(3 * width, height))
+    size = (max(1, int(width * scale)), max(1, int(height * scale)))  # down: the strip stays within longest
+
+    def fit(a):
+        return a if scale == 1.0 else cv2.resize(a, size, interpolation=cv2.INTER_AREA)
+
+    marks = np.repeat(fit(mask.astype(np.uint8) * np.uint8(255))[..., None], 3, axis=2)
+    strip = np.concatenate([fit(pixels), marks, fit(result)], axis=1)
+    if alpha is None:
+        return strip, None
+    small = fit(alpha)
+    return strip, np.concatenate([small, np.full_like(small, 255), small], axis=1)
+
+
+def describe_sizes(paths: list[Path]) -> str:
+    """``coffee.png (0.4 MB), coffee_compare.png (0.2 MB)``; the total past a few files."""
+    sizes = [(p, p.stat().st_size) for p in paths if p.exists()]
+    megabytes = lambda n: f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.0f} kB"  # noqa: E731
+    if len(sizes) <= 4:
+        return ", ".join(f"{p.name} ({megabytes(n)})" for p, n in sizes)
+    return f"{len(sizes)} files, {megabytes(sum(n for _, n in sizes))} in all"
