@@ -197,7 +197,7 @@ def main() -> None:
     parser.add_argument("--area", type=float, nargs=2, default=(0.01, 0.05), metavar=("MIN", "MAX"),
                         help="each hole's share of the photo, drawn uniformly (default 0.01 0.05)")
     parser.add_argument("--methods", nargs="+", default=["gan", "harmonic", "telea", "navier-stokes"],
-                        choices=("gan", "harmonic", "telea", "biharmonic", "navier-stokes"),
+                        choices=("gan", "harmonic", "telea", "biharmonic", "navier-stokes", "patchmatch"),
                         help="default: all but biharmonic, the slowest at photo size (about 1 s a megapixel)")
     parser.add_argument("--blends", nargs="+", default=["poisson"], choices=tuple(SEAMS),
                         help="seam treatments (feather: over the --dilate pixels); the first is the reference")

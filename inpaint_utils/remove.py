@@ -90,7 +90,8 @@ def parse_args(argv=None):
                         help="keep a photo's transparency (default) or put it on white")
     parser.add_argument("--overwrite", action="store_true", help="replace earlier results (never an input)")
     parser.add_argument("--method", choices=METHODS, default="gan",
-                        help="gan: a trained 64x64 generator (default); or a classical method at full resolution")
+                        help="gan: a trained 64x64 generator (default); or a classical method at full resolution; "
+                             "patchmatch: the hole made of the photo's own patches, at full resolution (needs PyPatchMatch)")
     parser.add_argument("--checkpoint", type=Path,
                         help="for --method gan: a release model file or any checkpoint of this project; "
                              "default: the release model that ships in models/release/")
@@ -98,12 +99,14 @@ def parse_args(argv=None):
                         help=f"grow the mask by this many pixels first, 0 to {MAX_DILATE} (default 5)")
     parser.add_argument("--margin", type=float, default=1.0,
                         help="context around each hole, as a multiple of its size on each side, 0 to 10 (default 1.0)")
-    parser.add_argument("--blend", choices=BLENDS, default="poisson",
+    parser.add_argument("--blend", choices=BLENDS,
                         help="poisson: match the fill to the photo at the hole's edge by Poisson editing (default: "
-                             "the seam measures best, benchmarks/removal_detail.py); paste: the fill as it is")
-    parser.add_argument("--detail", choices=DETAILS, default="cra",
+                             "the seam measures best, benchmarks/removal_detail.py); paste: the fill as it is "
+                             "(default for patchmatch, whose fill is made of the photo's own patches)")
+    parser.add_argument("--detail", choices=DETAILS,
                         help="cra: give the fill the fine texture of the photo around it at full resolution "
-                             "(contextual residual aggregation, default); none: the fill as its method makes it")
+                             "(contextual residual aggregation, default); none: the fill as its method makes it "
+                             "(default for patchmatch, whose fill is the photo's texture already)")
     parser.add_argument("--feather", type=int, default=0,
                         help="then blend the result in over this many pixels inside the hole, at most --dilate")
     parser.add_argument("--concat", action="store_true",
@@ -142,9 +145,11 @@ def main(argv=None) -> int:
 
     try:
         remover = make_remover(args.method, args.checkpoint, resolve_device(args.device))
-    except (OSError, ValueError) as e:
+    except (ImportError, OSError, ValueError) as e:
         remove_empty(made)
-        return fail(f"{'--checkpoint' if args.checkpoint else 'the default model'}: {e}; nothing was written")
+        what = f"--method {args.method}" if args.method != "gan" else \
+            "--checkpoint" if args.checkpoint else "the default model"
+        return fail(f"{what}: {e}; nothing was written")
     written = []
     for index, job in enumerate(tqdm(jobs, desc="removing", unit="photo")):
         try:

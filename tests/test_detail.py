@@ -204,8 +204,13 @@ def test_the_zoom_figure_shows_each_result_at_100_percent(params):
 
 def test_the_command_blends_and_transfers_detail_by_default():
     from inpaint_utils.removal.jobs import Settings
+    from inpaint_utils.removal.remover import Remover
     from inpaint_utils.remove import parse_args
 
     args = parse_args(["--image", "a.jpg", "--box", "0,0,1,1", "--output", "out"])
-    assert (args.blend, args.detail, args.feather) == ("poisson", "cra", 0)
-    assert (Settings().blend, Settings().detail) == ("poisson", "cra")
+    assert (args.blend, args.detail, args.feather) == (None, None, 0)  # unless told, the method's own
+    assert (Settings().blend, Settings().detail) == (None, None)
+    model, telea = Remover("gan", None, 64), iu.make_remover("telea")  # the model's, and a classical method's
+    assert (model.blend, model.detail) == (telea.blend, telea.detail) == ("poisson", "cra")
+    args = parse_args(["--image", "a.jpg", "--box", "0,0,1,1", "--output", "out", "--blend", "paste", "--detail", "none"])
+    assert (args.blend, args.detail) == ("paste", "none")

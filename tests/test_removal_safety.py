@@ -498,12 +498,14 @@ def test_the_model_sees_all_specks_of_a_photo_in_few_windows_and_one_pass():
     assert np.array_equal(out[~specks], image[~specks]) and not np.array_equal(out[specks], image[specks])
 
 
-@pytest.mark.parametrize("case", ["--help", "no photo", "mask of the wrong size", "unwritable output"])
-def test_help_and_refusals_load_no_torch(tmp_path, case):
+@pytest.mark.parametrize("case", ["--help", "no photo", "mask of the wrong size", "unwritable output", "patchmatch"])
+def test_help_and_refusals_load_no_torch_nor_patchmatch(tmp_path, case):
     cat, small = save(tmp_path / "cat.png", photo()), save(tmp_path / "small.png", np.zeros((10, 10), np.uint8))
     args, message = {
         "--help": (["--help"], "--concat"),
         "no photo": (["--image", tmp_path / "no.jpg", "--box", "1,1,9,9", "--output", tmp_path / "out"], "no image"),
+        "patchmatch": (["--image", cat, "--mask", small, "--output", tmp_path / "out", "--method", "patchmatch"],
+                       "is 10x10 but"),
         "mask of the wrong size": (["--image", cat, "--mask", small, "--output", tmp_path / "out"], "is 10x10 but"),
         "unwritable output": (["--image", cat, "--box", "1,1,9,9", "--output", "/proc/x"], "cannot write to /proc/x"),
     }[case]
@@ -512,7 +514,7 @@ def test_help_and_refusals_load_no_torch(tmp_path, case):
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
     assert done.returncode == (0 if case == "--help" else 2) and message in done.stdout + done.stderr
     assert "inpaint_utils.removal.jobs" in imported and "cv2" in imported  # the listing is complete
-    assert not {name for name in imported if name.split(".")[0] in ("torch", "torchvision")}
+    assert not {name for name in imported if name.split(".")[0] in ("torch", "torchvision", "patchmatch")}
 
 
 def test_folder_mode_holds_one_photo_at_a_time(same, tmp_path, capsys, monkeypatch):

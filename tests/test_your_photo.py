@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import papermill
 from PIL import Image
+from test_brush import gradient
 
 import inpaint_utils as iu
-from test_brush import gradient
 
 
 def test_papermill_parameters_reach_section_7_6_and_write_the_result(tmp_path, monkeypatch, caplog):

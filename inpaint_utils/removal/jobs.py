@@ -54,8 +54,8 @@ class Settings:
     dilate: int = 5
     margin: float = 1.0
     feather: int = 0
-    blend: str = "poisson"
-    detail: str = "cra"
+    blend: str | None = None  # None: the method's own (removal.Remover)
+    detail: str | None = None
     alpha: str = "keep"
     concat: bool = False
     max_pixels: int = DEFAULT_MAX_PIXELS
