@@ -10,6 +10,7 @@ import torch.nn as nn
 
 import inpaint_utils as iu
 from conftest import smooth_images
+from inpaint_utils.data.masks import MAX_HOLE_AREA
 from inpaint_utils.networks.losses import reconstruction_loss
 from inpaint_utils.training import loop
 
@@ -22,7 +23,7 @@ def test_random_masks_have_the_shape_cap_and_seed(kind):
     assert masks.shape == (64, 1, 64, 64) and masks.dtype == torch.float32
     assert set(masks.unique().tolist()) <= {0.0, 1.0}
     area = masks.mean(dim=(1, 2, 3))
-    assert area.min() > 0 and area.max() <= masks.MAX_HOLE_AREA
+    assert area.min() > 0 and area.max() <= MAX_HOLE_AREA
     assert len(set(map(tuple, masks.flatten(1).tolist()))) == 64  # every image gets its own mask
     again = iu.mask_batch(kind, 64, generator=torch.Generator().manual_seed(3))
     other = iu.mask_batch(kind, 64, generator=torch.Generator().manual_seed(4))

@@ -135,3 +135,12 @@ def test_setup_cell_on_colab_clones_and_installs_the_address(monkeypatch):
     assert result.success
     assert calls == ["test -d /content/gan-inpainting || git clone -q --depth 1 https://github.com/me/my-fork "
                      "/content/gan-inpainting", "%pip install -q -e /content/gan-inpainting"]
+
+
+def test_every_relative_link_of_the_readme_and_docs_resolves():
+    pages = [iu.ROOT / "README.md", *sorted((iu.ROOT / "docs").glob("*.md"))]
+    assert len(pages) >= 8 and len((iu.ROOT / "README.md").read_text().splitlines()) <= 200  # a front page
+    broken = [f"{page.name}: {url}" for page in pages
+              for url in re.findall(r"\]\(([^)\s#]+)(?:#[^)]*)?\)", page.read_text())
+              if not url.startswith(("http", "mailto")) and not (page.parent / url).exists()]
+    assert not broken
