@@ -47,5 +47,6 @@ def main(argv=None):
     print(f"\nheld-out photos, {args.steps} steps a row, hole PSNR (dB):")
     print(pd.concat(rows).filter(like="PSNR").round(2).to_markdown())
 
+
 if __name__ == "__main__":
     main()

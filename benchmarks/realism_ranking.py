@@ -101,5 +101,6 @@ def main(argv=None) -> None:
         psnr = values[:, 2][values[:, 2] < 100]  # the photo's own is the cap
         print(f"| {label} | {' | '.join(cells)} | {psnr.mean() if len(psnr) else float('nan'):.2f} |")
 
+
 if __name__ == "__main__":
     main()

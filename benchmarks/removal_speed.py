@@ -41,7 +41,6 @@ def fresh_checkpoint(folder: Path) -> Path:
     return path
 
 
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--checkpoint", type=Path, help="a trained model (default: untrained networks)")

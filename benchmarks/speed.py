@@ -61,7 +61,6 @@ def jpeg_fixture(n: int) -> list[bytes]:
     return out
 
 
-
 def standin_parquet(encoded: list[bytes], path: Path) -> Path:
     """A parquet file in the hub data set's schema (image, labels; every row a cat) holding ``encoded``."""
     from datasets import ClassLabel, Dataset, Features

@@ -14,6 +14,7 @@ from inpaint_utils.study import ablation
 
 # The paired bootstrap: an interval of a difference over images.
 
+
 def test_identical_rows_give_a_zero_interval_and_a_constant_shift_gives_itself():
     a = np.random.default_rng(0).normal(20, 3, 40)
     assert iu.paired_bootstrap(a, a) == (0.0, 0.0)

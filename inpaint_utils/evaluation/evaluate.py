@@ -41,6 +41,7 @@ class TrainedRun(Protocol):
 
 UNTRAINED = "Untrained G"  # the floor: the seed's generator as every run starts it, before any training
 
+
 def untrained_generator(params: Params) -> Generator:
     """The seed's generator initialised from SEED, as every run's training starts it, in eval mode:
     the row that shows how much training buys. The global random state is left as it was."""

@@ -17,6 +17,8 @@ from .learned import generator_fill
 RELEASE_DIR = ROOT / "models" / "release"
 MODEL_FILE, CARD_JSON, CARD_MD = "inpainter.pt", "model_card.json", "MODEL_CARD.md"
 RELEASE_FORMAT = "inpaint-release-1"
+
+
 @dataclass
 class ReleaseModel:
     """The shipped generator (float32, eval mode) and what its card records."""

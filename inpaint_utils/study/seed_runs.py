@@ -28,6 +28,8 @@ RUNS = {
     "l2": SeedRun(CRITERION_LABELS["l2"], "03_loss_experiments.ipynb", lambda p: p.loss_epochs),
     "huber": SeedRun(CRITERION_LABELS["huber"], "03_loss_experiments.ipynb", lambda p: p.loss_epochs),
 }
+
+
 def train_run(run: str, params: Params, images: dict[str, SplitImages]) -> RunResult:
     """Train (or resume, or load if finished) one of the seed's four runs: bce, l1, l2, huber."""
     if run not in RUNS:
