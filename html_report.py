@@ -86,10 +86,14 @@ def relative_paths(text: str) -> str:
     return text
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
 def report_outputs(cell) -> list:
     """The outputs a reader needs: displayed results and warnings, without what the cell printed
     (training logs, shown on the console as it ran), and with relative paths."""
-    kept = [out for out in cell.outputs if out.output_type != "stream" or out.name == "stderr"]
+    kept = [out for out in cell.outputs if (out.output_type != "stream" or out.name == "stderr")
+            and WIDGET_VIEW not in out.get("data", {})]  # a widget (a progress bar, the brush) is dead on a page
     for out in kept:
         if out.output_type == "stream":
             out.text = relative_paths(out.text)
@@ -106,6 +110,7 @@ def export_html(executed: list, manifest: dict, run_dir: Path | None = None) -> 
     run_dir = Path(run_dir or Path(executed[0]).parent.parent)
     head, summary = front_matter(run_dir, manifest["params"], f"run ended {manifest['ended']}")
     merged = nbformat.v4.new_notebook(metadata=nbformat.read(executed[0], as_version=4).metadata)
+    merged.metadata.pop("widgets", None)  # else the page fetches a widget manager from the network
     merged.cells += [nbformat.v4.new_markdown_cell(head), nbformat.v4.new_markdown_cell(summary + "\n" + CONTENTS_HERE)]
     for path in executed:
         merged.cells += nbformat.read(path, as_version=4).cells

@@ -4,7 +4,8 @@
     python -m inpaint_utils.remove --image photos/ --mask masks/ --output out/ --method biharmonic
     python -m inpaint_utils.remove --image photo.jpg --box 120,80,260,200 --output result.png --concat
 
-A mask is an image of the photo's size in which white (>= 127) means remove; grayscale, RGB or
+Each hole is filled by PatchMatch (the photo's own patches, at full resolution) unless --method
+says otherwise. A mask is an image of the photo's size in which white (>= 127) means remove; grayscale, RGB or
 an alpha channel (palette transparency too); 16-bit and float masks are scaled first. In folder
 mode, a mask pairs with the image of the same name (``cat.png`` or ``cat_mask.png`` for
 ``cat.jpg``); a single mask file serves every image; hidden files (``._cat.jpg``) are ignored.
@@ -41,6 +42,7 @@ from .removal.jobs import (
 )
 from .removal.remover import (
     BLENDS,
+    DEFAULT_METHOD,
     DETAILS,
     MAX_DILATE,
     METHODS,
@@ -89,24 +91,25 @@ def parse_args(argv=None):
     parser.add_argument("--alpha", choices=("keep", "flatten"), default="keep",
                         help="keep a photo's transparency (default) or put it on white")
     parser.add_argument("--overwrite", action="store_true", help="replace earlier results (never an input)")
-    parser.add_argument("--method", choices=METHODS, default="gan",
-                        help="gan: a trained 64x64 generator (default); or a classical method at full resolution; "
-                             "patchmatch: the hole made of the photo's own patches, at full resolution (needs PyPatchMatch)")
+    parser.add_argument("--method", choices=METHODS,
+                        help=f"{DEFAULT_METHOD} (default; gan with --checkpoint): the hole made of the photo's own "
+                             "patches at full resolution (PyPatchMatch); gan: a trained 64x64 generator; or a classical "
+                             "method at full resolution")
     parser.add_argument("--checkpoint", type=Path,
-                        help="for --method gan: a release model file or any checkpoint of this project; "
-                             "default: the release model that ships in models/release/")
+                        help="implies --method gan: a release model file or any checkpoint of this project; "
+                             "without it, gan uses the release model that ships in models/release/")
     parser.add_argument("--dilate", type=int, default=5,
                         help=f"grow the mask by this many pixels first, 0 to {MAX_DILATE} (default 5)")
     parser.add_argument("--margin", type=float, default=1.0,
                         help="context around each hole, as a multiple of its size on each side, 0 to 10 (default 1.0)")
     parser.add_argument("--blend", choices=BLENDS,
-                        help="poisson: match the fill to the photo at the hole's edge by Poisson editing (default: "
-                             "the seam measures best, benchmarks/removal_detail.py); paste: the fill as it is "
-                             "(default for patchmatch, whose fill is made of the photo's own patches)")
+                        help="poisson: match the fill to the photo at the hole's edge by Poisson editing (the default of "
+                             "the gan and classical methods: the seam measures best, benchmarks/removal_detail.py); "
+                             "paste: the fill as it is (patchmatch's default: its fill is the photo's own patches)")
     parser.add_argument("--detail", choices=DETAILS,
                         help="cra: give the fill the fine texture of the photo around it at full resolution "
-                             "(contextual residual aggregation, default); none: the fill as its method makes it "
-                             "(default for patchmatch, whose fill is the photo's texture already)")
+                             "(contextual residual aggregation; the gan and classical methods' default); none: the fill as "
+                             "its method makes it (patchmatch's default: its fill is the photo's texture already)")
     parser.add_argument("--feather", type=int, default=0,
                         help="then blend the result in over this many pixels inside the hole, at most --dilate")
     parser.add_argument("--concat", action="store_true",
@@ -143,12 +146,12 @@ def main(argv=None) -> int:
               file=sys.stderr)
     from .core.runtime import resolve_device
 
+    method = args.method or ("gan" if args.checkpoint else DEFAULT_METHOD)
     try:
-        remover = make_remover(args.method, args.checkpoint, resolve_device(args.device))
+        remover = make_remover(method, args.checkpoint, resolve_device(args.device))
     except (ImportError, OSError, ValueError) as e:
         remove_empty(made)
-        what = f"--method {args.method}" if args.method != "gan" else \
-            "--checkpoint" if args.checkpoint else "the default model"
+        what = "--checkpoint" if args.checkpoint else f"--method {method}"
         return fail(f"{what}: {e}; nothing was written")
     written = []
     for index, job in enumerate(tqdm(jobs, desc="removing", unit="photo")):

@@ -130,7 +130,7 @@ def test_the_card_is_compared_exactly_only_on_its_own_maker_family_torch_and_cap
 
 
 @pytest.mark.skipif(not (RELEASE_DIR / "inpainter.pt").exists(), reason="no release model committed yet")
-def test_object_removal_uses_the_release_model_by_default():
+def test_the_gan_method_uses_the_release_model():
     remover = iu.make_remover("gan")
     assert remover.name.startswith("gan (release model")
     image = smooth_images(1, size=96)[0].permute(1, 2, 0).numpy()

@@ -191,7 +191,8 @@ def test_command_errors_are_clear_and_write_nothing(tmp_path, capsys, case, mess
 def test_gan_without_a_trained_model_names_what_makes_one(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(release_model, "RELEASE_DIR", tmp_path / "no-release")  # as if it were deleted
     image = write(tmp_path / "a.png", photo(40, 50))
-    assert remove_main(["--image", str(image), "--box", "1,1,9,9", "--output", str(tmp_path / "out")]) == 2
+    assert remove_main(["--image", str(image), "--box", "1,1,9,9", "--output", str(tmp_path / "out"),
+                        "--method", "gan"]) == 2
     assert "python -m inpaint_utils.train_release" in capsys.readouterr().err
     assert remove_main(["--image", str(image), "--box", "1,1,9,9", "--output", str(tmp_path / "out"),
                         "--checkpoint", str(tmp_path / "missing.pt")]) == 2

@@ -42,7 +42,7 @@ from .jobs import (
     remove_empty,
     write_outputs,
 )
-from .remover import make_remover, remove_object
+from .remover import DEFAULT_METHOD, make_remover, remove_object
 
 PREVIEW = 900  # the preview's longest side, in pixels: a notebook's width
 CROP = 360  # the 100% view of the hole: at most this many photo pixels a side
@@ -158,7 +158,7 @@ class Brush(anywidget.AnyWidget):
     crop_before = traitlets.Unicode("").tag(sync=True)  # the hole at 100%, before and after
     crop_after = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, photo, *, folder: str | os.PathLike = "removed", method: str = "gan", preview: int = PREVIEW,
+    def __init__(self, photo, *, folder: str | os.PathLike = "removed", method: str = DEFAULT_METHOD, preview: int = PREVIEW,
                  **kwargs):
         self.path = Path(photo).expanduser()
         self.photo = read_photo(self.path)  # upright, 8-bit; its alpha and metadata kept for Save
