@@ -1,0 +1,119 @@
+"""The fill gate, the learned stage of exemplar removal: a convex per-pixel choice between PatchMatch
+and the harmonic fill that keeps the known pixels, a coarse correction at a photo's resolution that
+keeps PatchMatch's fine texture, a shipped file that loads or says why not, and training that resumes
+to the same weights as an uninterrupted run."""
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from skimage import data
+
+import inpaint_utils as iu
+from inpaint_utils.fills import gated
+from inpaint_utils.fills.gated import ShippedGate, gated_fill, load_gate
+from inpaint_utils.networks.gate import FillGate, hole_depth
+from inpaint_utils.removal.remover import dilate_mask
+from inpaint_utils.training import gate as training
+
+
+def candidates(n=2, size=64):
+    g = torch.Generator().manual_seed(0)
+    images = torch.rand(n, 3, size, size, generator=g)
+    mask = iu.mask_batch("box", n, size, generator=g)
+    return images, mask, torch.rand(n, 3, size, size, generator=g), torch.rand(n, 3, size, size, generator=g)
+
+
+def sure_gate(logit: float) -> FillGate:
+    gate = FillGate()
+    torch.nn.init.constant_(gate.net[-1].bias, logit)
+    return gate
+
+
+def test_an_untrained_gate_gives_the_mean_and_a_sure_one_its_candidate_and_known_pixels_stay():
+    images, mask, exemplar, harmonic = candidates()
+    masked = images * (1 - mask)
+    for gate, expected in ((FillGate(), (exemplar + harmonic) / 2), (sure_gate(30.0), exemplar), (sure_gate(-30.0), harmonic)):
+        with torch.no_grad():
+            fill, w = gated_fill(gate, masked, mask, exemplar, harmonic)
+        assert torch.allclose(fill * mask, expected * mask, atol=1e-5)
+        assert torch.equal(fill * (1 - mask), masked * (1 - mask))
+        assert torch.all((w >= 0) & (w <= 1)) and torch.all(w[mask.expand_as(w) == 0] == 0)
+
+
+def test_hole_depth_is_the_distance_to_the_nearest_known_pixel():
+    mask = torch.zeros(1, 1, 9, 9)
+    mask[..., 2:7, 2:7] = 1
+    depth = hole_depth(mask)[0, 0]
+    assert depth[4, 4] == pytest.approx(3, abs=0.05) and depth[2, 4] == pytest.approx(1, abs=0.05)
+    assert depth[0, 0] == 0
+
+
+def test_at_64_px_the_correction_is_the_gated_fill_and_at_full_size_it_keeps_the_fine_texture():
+    gate = ShippedGate(sure_gate(-30.0), {})  # all harmonic: the largest correction there is
+    photo = data.astronaut()[100:164, 100:164]
+    hole = np.zeros((64, 64), bool)
+    hole[20:44, 16:40] = True
+    exemplar = np.where(hole[..., None], photo[::-1], photo).astype(np.float32)
+    masked = torch.from_numpy(photo).permute(2, 0, 1)[None].float() / 255
+    mask = torch.from_numpy(hole.astype(np.float32))[None, None]
+    with torch.no_grad():
+        expected = gated_fill(gate.gate, masked * (1 - mask), mask,
+                              torch.from_numpy(exemplar).permute(2, 0, 1)[None] / 255)[0]
+    assert np.allclose(gate.correct(photo, hole, exemplar), expected[0].permute(1, 2, 0).numpy() * 255, atol=0.01)
+
+    big = data.astronaut()[:256, :256]
+    hole = np.zeros((256, 256), bool)
+    hole[80:176, 64:160] = True
+    exemplar = np.where(hole[..., None], big[::-1], big).astype(np.float32)
+    change = gate.correct(big, hole, exemplar) - exemplar
+    inner = (slice(96, 160), slice(80, 144))  # the hole less a working pixel's reach from its edge
+
+    def fine(a):  # the finest texture: what a Gaussian of one photo pixel removes
+        return np.abs(a - cv2.GaussianBlur(a, (0, 0), 1))[inner].mean()
+
+    assert np.abs(change[inner]).mean() > 5  # it did move the colours
+    assert fine(change) < 0.1 * fine(exemplar)  # but hardly the finest texture
+
+
+def test_the_shipped_gate_removes_an_object_touching_nothing_outside_the_mask():
+    image = data.astronaut()[20:140, 340:500].copy()
+    mask = np.zeros(image.shape[:2], bool)
+    mask[45:75, 60:96] = True
+    remover = iu.make_remover("patchmatch-gated")
+    out = iu.remove_object(image, mask, remover)
+    grown = dilate_mask(mask, 5)
+    assert np.array_equal(out[~grown], image[~grown]) and not np.array_equal(out[grown], image[grown])
+    assert np.array_equal(out, iu.remove_object(image, mask, remover))
+    assert remover.blend == "paste" and remover.detail == "none"
+
+
+def test_a_missing_or_foreign_gate_file_says_so(tmp_path):
+    with pytest.raises(FileNotFoundError, match="train_gate"):
+        load_gate(tmp_path / "none.pt")
+    torch.save({"format": "something else"}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="not a fill gate"):
+        load_gate(tmp_path / "other.pt")
+    (tmp_path / "text.pt").write_text("hello")
+    with pytest.raises(ValueError, match="not a readable fill gate"):
+        load_gate(tmp_path / "text.pt")
+
+
+def test_training_resumes_to_the_weights_of_an_uninterrupted_run(tmp_path, monkeypatch):
+    photo = tmp_path / "photo.png"
+    __import__("PIL.Image").Image.fromarray(data.astronaut()).save(photo)
+    monkeypatch.setattr(training, "corpus_photos", lambda split: [photo])
+    monkeypatch.setattr(training, "CROPS", 48)
+    monkeypatch.setattr(training, "CHUNK", 24)
+    monkeypatch.setattr(training, "VALIDATION", 16)
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    whole.mkdir(), parts.mkdir()
+    card = training.train_gate(whole, epochs=2)
+    training.train_gate(parts, epochs=1)
+    resumed = training.train_gate(parts, epochs=2)
+    assert [h["loss"] for h in resumed["history"]] == [h["loss"] for h in card["history"]]
+    a, b = (torch.load(folder / "gate.pt", weights_only=True)["gate"] for folder in (whole, parts))
+    assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)  # bit-equal but for thread scheduling
+    training.export_gate(parts, tmp_path / "gate.pt", resumed)
+    assert load_gate(tmp_path / "gate.pt").card["epochs"] == 2
+    assert gated.GATE_FORMAT == torch.load(tmp_path / "gate.pt", weights_only=True)["format"]
