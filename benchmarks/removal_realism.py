@@ -26,8 +26,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
-from inpaint_utils.core.paths import output_root, writable_dir
+from inpaint_utils.core.paths import atomic_save, output_root, writable_dir
 from inpaint_utils.data.masks import photo_holes
 from inpaint_utils.data.photos import read_image
 from inpaint_utils.evaluation import crop_test
@@ -39,7 +40,8 @@ from inpaint_utils.removal.remover import dilate_mask, make_remover, remove_obje
 
 DILATE = 5  # remove_object's default: the pixels each method fills
 SHARE = (0.003, 0.01)  # hole sizes, as shares of the photo: objects of 100-200 px in 3 MP
-VIEWS = 8  # views per hole and method, and as many away from it
+VIEWS = 8  # test views per hole and method, and as many away from it
+TRAIN_VIEWS = 24  # training views per hole and fill, and as many away from it
 METHODS = {  # label -> (method, options): every removal method a user can choose, as the command runs it
     "PatchMatch": ("patchmatch", {}),
     "PatchMatch + learned gate": ("patchmatch-gated", {}),
@@ -50,6 +52,7 @@ METHODS = {  # label -> (method, options): every removal method a user can choos
     "Navier-Stokes + Poisson + CRA": ("navier-stokes", {}),
 }
 TRAIN_METHODS = ("PatchMatch", "release model + Poisson + CRA", "harmonic, pasted", "Telea + Poisson + CRA")
+TRAIN_ARTEFACTS = ("blurred", "block grid", "ghost")  # made on the training photos too
 
 
 def made_artefacts(photo: np.ndarray, filled: np.ndarray, around: np.ndarray, smooth: np.ndarray,
@@ -89,19 +92,22 @@ def holes_of(photo: np.ndarray, count: int, rng: np.random.Generator) -> list[np
 
 
 def training_views(paths, holes: int, removers, seed: int, cache: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(filled views, real views) from holes in the training photos, cached photo by photo."""
+    """(filled views, real views) from holes in the training photos, cached photo by photo: every
+    fill of TRAIN_METHODS and TRAIN_ARTEFACTS, TRAIN_VIEWS views of each."""
     filled, real = [], []
     for index, path in enumerate(paths):
-        part = cache / f"{path.stem}-{holes}-{seed}.npz"
+        part = cache / f"{path.stem}-{holes}-{seed}-{TRAIN_VIEWS}.npz"
         if not part.is_file():
             photo, rng = read_image(path)[..., :3], np.random.default_rng([seed, 1_000 + index])
             f, r = [], []
             for hole in holes_of(photo, holes, rng):
-                inside, away = crop_test.centres(dilate_mask(hole, DILATE), VIEWS, rng)
+                area = dilate_mask(hole, DILATE)
+                inside, away = crop_test.centres(area, TRAIN_VIEWS, rng)
                 r.append(crop_test.views(photo, away))
-                for label in TRAIN_METHODS:
-                    method, options = removers[label]
-                    f.append(crop_test.views(remove_object(photo, hole, method, **options), inside[:VIEWS // 2]))
+                fills = {label: remove_object(photo, hole, removers[label][0], **removers[label][1]) for label in TRAIN_METHODS}
+                made = made_artefacts(photo, area, surroundings(area), fills["harmonic, pasted"], rng)
+                for image in [*fills.values(), *(made[label] for label in TRAIN_ARTEFACTS)]:
+                    f.append(crop_test.views(image, inside))
             np.savez(part, filled=np.concatenate(f), real=np.concatenate(r))
             print(f"training views: {path.name}", file=sys.stderr, flush=True)
         with np.load(part) as saved:
@@ -122,8 +128,14 @@ def main(argv=None) -> None:
     removers = {label: (make_remover(method), options) for label, (method, options) in METHODS.items()}
     cache = writable_dir(output_root() / "checkpoints" / "crop_test")
     filled, real = training_views(corpus_photos("train"), args.train_holes, removers, args.seed, cache)
-    start = time.perf_counter()
-    classifier = crop_test.train_classifier(filled, real, seed=args.seed)
+    start, saved = time.perf_counter(), cache / f"classifier-{args.train_holes}-{args.seed}-{TRAIN_VIEWS}.pt"
+    if saved.is_file():
+        classifier = crop_test.CropClassifier()
+        classifier.load_state_dict(torch.load(saved, weights_only=True))
+        classifier.eval()
+    else:
+        classifier = crop_test.train_classifier(filled, real, seed=args.seed)
+        atomic_save(classifier.state_dict(), saved)
     print(f"classifier: {len(filled)} filled and {len(real)} real training views, "
           f"{time.perf_counter() - start:.0f} s", file=sys.stderr)
     rows, away_called, streaks = {}, [], make_remover("telea")
@@ -163,7 +175,7 @@ def save_crops(results: dict, hole: np.ndarray, path: Path, side: int = 360) -> 
     ys, xs = np.nonzero(hole)
     cy, cx = (ys.min() + ys.max()) // 2, (xs.min() + xs.max()) // 2
     height, width = hole.shape
-    half = min(side, max(ys.ptp(), xs.ptp()) + 80) // 2
+    half = min(side, max(np.ptp(ys), np.ptp(xs)) + 80) // 2
     top, left = int(np.clip(cy - half, 0, height - 2 * half)), int(np.clip(cx - half, 0, width - 2 * half))
     tiles = []
     for label, image in results.items():

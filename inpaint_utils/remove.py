@@ -93,8 +93,9 @@ def parse_args(argv=None):
     parser.add_argument("--overwrite", action="store_true", help="replace earlier results (never an input)")
     parser.add_argument("--method", choices=METHODS,
                         help=f"{DEFAULT_METHOD} (default; gan with --checkpoint): the hole made of the photo's own "
-                             "patches at full resolution (PyPatchMatch); gan: a trained 64x64 generator; or a classical "
-                             "method at full resolution")
+                             "patches at full resolution (PyPatchMatch); patchmatch-gated: the same, its colours and "
+                             "shading moved toward the harmonic fill where a learned gate trusts that more (models/gate/); "
+                             "gan: a trained 64x64 generator; or a classical method at full resolution")
     parser.add_argument("--checkpoint", type=Path,
                         help="implies --method gan: a release model file or any checkpoint of this project; "
                              "without it, gan uses the release model that ships in models/release/")

@@ -53,12 +53,15 @@ class ShippedGate:
         import cv2
 
         height, width = hole.shape
-        small = lambda a: a if a.shape[:2] == (WORK_SIZE,) * 2 else cv2.resize(  # noqa: E731
-            a, (WORK_SIZE, WORK_SIZE), interpolation=cv2.INTER_AREA)
-        to_tensor = lambda a: torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)).permute(2, 0, 1)[None] / 255  # noqa: E731
-        hole_small = small(hole.astype(np.float32)) > 0
-        mask = torch.from_numpy(hole_small.astype(np.float32))[None, None]
-        image, guess = to_tensor(small(crop.astype(np.float32))), to_tensor(small(exemplar.astype(np.float32)))
+
+        def small(a):
+            return cv2.resize(a, (WORK_SIZE, WORK_SIZE), interpolation=cv2.INTER_AREA) if a.shape[:2] != (WORK_SIZE,) * 2 else a
+
+        def tensor(a):
+            return torch.from_numpy(np.ascontiguousarray(small(a.astype(np.float32)))).permute(2, 0, 1)[None] / 255
+
+        mask = torch.from_numpy((small(hole.astype(np.float32)) > 0).astype(np.float32))[None, None]
+        image, guess = tensor(crop), tensor(exemplar)
         with torch.no_grad():
             filled, _ = gated_fill(self.gate, image * (1 - mask), mask, guess)
         change = ((filled - guess) * 255)[0].permute(1, 2, 0).numpy()

@@ -26,7 +26,7 @@ from ..networks.gate import FillGate
 CROPS = 12_000
 CHUNK = 1_000
 CENTRE_SHARE = 0.25
-EPOCHS = 8
+EPOCHS = 3
 BATCH = 32
 LEARNING_RATE = 1e-3
 VALIDATION = 1_000  # the last crops: a check on photos' crops the gate does not fit on
