@@ -2,7 +2,7 @@
 realism measures with intervals, the seam and the time, for every removal method and for fills
 made to show each artefact a person sees at 100%.
 
-    python -m benchmarks.removal_realism                # the corpus; about 30 minutes on two cores
+    python -m benchmarks.removal_realism                # the corpus; about 45 minutes on two cores
     python -m benchmarks.removal_realism --test-holes 4 --train-holes 3   # a quick look
 
 Realism, two ways (lower is closer to the photo; the untouched photo is the real-against-real row):

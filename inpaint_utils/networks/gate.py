@@ -5,7 +5,7 @@ wrong by much but has no texture. The gate sees the masked image, the mask, both
 they disagree and how deep each pixel lies in the hole, and gives each hole pixel a weight ``w`` in
 [0, 1]: the fill is ``w * exemplar + (1 - w) * harmonic``. A convex choice cannot invent colours,
 so a gate that learns nothing still gives their mean (its last bias starts at 0), and one that
-learns well approaches the per-pixel oracle. Dilated convolutions give it a 61-pixel view at 48k
+learns well approaches the per-pixel oracle. Dilated convolutions give it a 67-pixel view at 50k
 weights: a small learning problem, trained on two cores in minutes (``training/gate.py``).
 """
 
