@@ -10,6 +10,7 @@ checkpointed in checkpoints/gate/. Trains on the photo corpus's training photos 
 
 import argparse
 import json
+from pathlib import Path
 
 import torch
 
@@ -22,12 +23,13 @@ from .training.gate import EPOCHS, export_gate, train_gate
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=EPOCHS)
-    parser.add_argument("--output", default=str(GATE_FILE))
+    parser.add_argument("--output", type=Path, default=GATE_FILE, help=f"the exported gate (default {GATE_FILE})")
     args = parser.parse_args(argv)
     folder = writable_dir(output_root() / "checkpoints" / "gate")
     card = train_gate(folder, args.epochs)
     card["trained_on"] = device_name(torch.device("cpu"))
-    export_gate(folder, writable_dir(GATE_FILE.parent) / GATE_FILE.name if args.output == str(GATE_FILE) else args.output, card)
+    writable_dir(args.output.parent)
+    export_gate(folder, args.output, card)
     print(json.dumps(card["history"][-1]))
 
 

@@ -80,7 +80,7 @@ def train_gate(folder: Path, epochs: int = EPOCHS, seed: int = 0) -> dict:
         gate.load_state_dict(state["gate"])
         optimiser.load_state_dict(state["optimiser"])
         history, done = state["history"], state["epoch"]
-    order = torch.Generator().manual_seed(seed)
+    order = torch.Generator()
     for epoch in range(done, epochs):
         start, losses = time.perf_counter(), []
         order.manual_seed(seed * 1_000 + epoch)
@@ -97,7 +97,7 @@ def train_gate(folder: Path, epochs: int = EPOCHS, seed: int = 0) -> dict:
         print(history[-1], flush=True)
         atomic_save({"gate": gate.state_dict(), "optimiser": optimiser.state_dict(), "history": history,
                      "epoch": epoch + 1}, checkpoint)
-    return {"crops": len(images), "validation_crops": VALIDATION, "epochs": epochs, "history": history}
+    return {"crops": len(images), "validation_crops": VALIDATION, "epochs": len(history), "history": history}
 
 
 def validate(gate, images, masks, exemplar, harmonic) -> dict:
