@@ -24,13 +24,14 @@ WORK_SIZE = 64
 
 
 def gated_fill(gate: FillGate, masked: torch.Tensor, mask: torch.Tensor, exemplar: torch.Tensor,
-               harmonic: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+               harmonic: torch.Tensor | None = None, depth: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """(fill, w): the images with their holes filled by ``w * exemplar + (1 - w) * harmonic``, and
-    the gate's weights. Tensors (N, C, H, W) in [0, 1]; ``harmonic`` is computed when not given."""
+    the gate's weights. Tensors (N, C, H, W) in [0, 1]; ``harmonic`` and ``depth`` are computed when not given."""
     mask = mask.expand(len(masked), 1, -1, -1)
     if harmonic is None:
         harmonic = harmonic_fill(masked, mask)
-    w = gate(gate_features(masked, mask, exemplar, harmonic, hole_depth(mask))) * mask
+    depth = hole_depth(mask) if depth is None else depth  # training passes it, computed once per crop
+    w = gate(gate_features(masked, mask, exemplar, harmonic, depth)) * mask
     return masked * (1 - mask) + mask * (w * exemplar + (1 - w) * harmonic), w
 
 

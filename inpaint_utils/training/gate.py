@@ -21,7 +21,7 @@ from ..data.photos import read_image
 from ..fills.classical import harmonic_fill
 from ..fills.exemplar import EXEMPLAR
 from ..fills.gated import GATE_FORMAT, WORK_SIZE, gated_fill
-from ..networks.gate import FillGate
+from ..networks.gate import FillGate, hole_depth
 
 CROPS = 12_000
 CHUNK = 1_000
@@ -70,6 +70,7 @@ def train_gate(folder: Path, epochs: int = EPOCHS, seed: int = 0) -> dict:
     images, masks = data["images"].float() / 255, data["masks"].float()
     exemplar = data["exemplar"].float() / 255
     harmonic = harmonic_fill(images * (1 - masks), masks)
+    depth = hole_depth(masks)  # the gate's inputs that never change: once, not every epoch
     split = len(images) - VALIDATION
     torch.manual_seed(seed)
     gate = FillGate()
@@ -86,13 +87,13 @@ def train_gate(folder: Path, epochs: int = EPOCHS, seed: int = 0) -> dict:
         order.manual_seed(seed * 1_000 + epoch)
         for batch in torch.randperm(split, generator=order).split(BATCH):
             m = masks[batch]
-            fill, _ = gated_fill(gate, images[batch] * (1 - m), m, exemplar[batch], harmonic[batch])
+            fill, _ = gated_fill(gate, images[batch] * (1 - m), m, exemplar[batch], harmonic[batch], depth[batch])
             loss = ((fill - images[batch]).square() * m).sum() / (3 * m.sum())
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
             losses.append(loss.item())
-        check = validate(gate, images[split:], masks[split:], exemplar[split:], harmonic[split:])
+        check = validate(gate, images[split:], masks[split:], exemplar[split:], harmonic[split:], depth[split:])
         history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)), "seconds": time.perf_counter() - start, **check})
         print(history[-1], flush=True)
         atomic_save({"gate": gate.state_dict(), "optimiser": optimiser.state_dict(), "history": history,
@@ -100,10 +101,10 @@ def train_gate(folder: Path, epochs: int = EPOCHS, seed: int = 0) -> dict:
     return {"crops": len(images), "validation_crops": VALIDATION, "epochs": len(history), "history": history}
 
 
-def validate(gate, images, masks, exemplar, harmonic) -> dict:
+def validate(gate, images, masks, exemplar, harmonic, depth) -> dict:
     """Hole PSNR on the validation crops: the gated fill and each candidate alone."""
     with torch.no_grad():
-        fill, w = gated_fill(gate, images * (1 - masks), masks, exemplar, harmonic)
+        fill, w = gated_fill(gate, images * (1 - masks), masks, exemplar, harmonic, depth)
     return {"gated_db": psnr(fill, images, masks).mean().item(),
             "harmonic_db": psnr(harmonic, images, masks).mean().item(),
             "exemplar_db": psnr(exemplar, images, masks).mean().item(),
