@@ -3,6 +3,7 @@ realism measures with intervals, the seam and the time, for every removal method
 made to show each artefact a person sees at 100%.
 
     python -m benchmarks.removal_realism                # the corpus; about 45 minutes on two cores
+    python -m benchmarks.removal_realism --share 0.0001 0.0003   # small objects: about 20 minutes
     python -m benchmarks.removal_realism --test-holes 4 --train-holes 3   # a quick look
 
 Realism, two ways (lower is closer to the photo; the untouched photo is the real-against-real row):
@@ -36,15 +37,16 @@ from inpaint_utils.evaluation.metrics import hole_psnr
 from inpaint_utils.evaluation.patch_stats import patch_distance, repetition, surroundings
 from inpaint_utils.evaluation.stats import difference_cell, paired_bootstrap
 from inpaint_utils.fills.detail import seam_sums
-from inpaint_utils.removal.remover import dilate_mask, make_remover, remove_object
+from inpaint_utils.removal.remover import SMALL_CROP, crop_bounds, dilate_mask, make_remover, remove_object
 
 DILATE = 5  # remove_object's default: the pixels each method fills
 SHARE = (0.003, 0.01)  # hole sizes, as shares of the photo: objects of 100-200 px in 3 MP
 VIEWS = 8  # test views per hole and method, and as many away from it
 TRAIN_VIEWS = 24  # training views per hole and fill, and as many away from it
 METHODS = {  # label -> (method, options): every removal method a user can choose, as the command runs it
+    "default (auto)": ("auto", {}),
     "PatchMatch": ("patchmatch", {}),
-    "PatchMatch + learned gate": ("patchmatch-gated", {}),
+    "PatchMatch 7x7 and harmonic, gated": ("patchmatch-gated", {}),
     "release model + Poisson + CRA": ("gan", {}),
     "harmonic + Poisson + CRA": ("harmonic", {}),
     "harmonic, pasted": ("harmonic", {"blend": "paste", "detail": "none"}),
@@ -78,11 +80,11 @@ def made_artefacts(photo: np.ndarray, filled: np.ndarray, around: np.ndarray, sm
     return {name: np.where(filled[..., None], image, photo).astype(np.uint8) for name, image in fills.items()}
 
 
-def holes_of(photo: np.ndarray, count: int, rng: np.random.Generator) -> list[np.ndarray]:
+def holes_of(photo: np.ndarray, count: int, rng: np.random.Generator, share=SHARE) -> list[np.ndarray]:
     """``count`` holes far enough from the photo's edge for the crop test's views."""
     keep = []
     while len(keep) < count:
-        for hole in photo_holes(photo.shape[:2], count, rng, SHARE):
+        for hole in photo_holes(photo.shape[:2], count, rng, share):
             try:
                 crop_test.centres(dilate_mask(hole, DILATE), 1, np.random.default_rng(0))
                 keep.append(hole)
@@ -121,6 +123,9 @@ def main(argv=None) -> None:
     parser.add_argument("--test-holes", type=int, default=21, help="holes per held-out photo (default 21: over 1,000 views per row)")
     parser.add_argument("--train-holes", type=int, default=10, help="holes per training photo (default 10)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--share", type=float, nargs=2, default=SHARE, metavar=("LOW", "HIGH"),
+                        help="the held-out holes' sizes as shares of the photo (default 0.003 0.01; 0.0001 0.0003: "
+                             "small objects, whose crops the default gives to the learned gate)")
     parser.add_argument("--crops", help="a folder for each hole's 100%% crops, every method side by side")
     args = parser.parse_args(argv)
     from inpaint_utils.data.photo_corpus import corpus_photos
@@ -138,11 +143,15 @@ def main(argv=None) -> None:
         atomic_save(classifier.state_dict(), saved)
     print(f"classifier: {len(filled)} filled and {len(real)} real training views, "
           f"{time.perf_counter() - start:.0f} s", file=sys.stderr)
-    rows, away_called, streaks = {}, [], make_remover("telea")
+    rows, away_called, streaks, gated = {}, [], make_remover("telea"), 0
     for index, path in enumerate(corpus_photos("heldout")):
         photo, rng = read_image(path)[..., :3], np.random.default_rng([args.seed, index])
-        for hole in holes_of(photo, args.test_holes, rng):
+        for hole in holes_of(photo, args.test_holes, rng, args.share):
             filled_area = dilate_mask(hole, DILATE)
+            ys, xs = np.nonzero(filled_area)
+            top, bottom, left, right = crop_bounds(ys.min(), ys.max() + 1, xs.min(), xs.max() + 1,
+                                                   margin=1.0, shape=hole.shape)
+            gated += max(bottom - top, right - left) <= SMALL_CROP  # what the default gives the gate, not PatchMatch
             around = surroundings(filled_area)
             inside, away = crop_test.centres(filled_area, VIEWS, rng)
             away_called.append(crop_test.called_filled(classifier, crop_test.views(photo, away)).mean())
@@ -165,6 +174,8 @@ def main(argv=None) -> None:
                     "seam": seam, "seconds": seconds.get(label, np.nan)})
         print(f"{path.name}: {photo.shape[1]}x{photo.shape[0]}", file=sys.stderr, flush=True)
     print(report(rows, np.array(away_called), len(corpus_photos("heldout"))))
+    print(f"\nThe default (auto) gave {gated} of {len(away_called)} holes to the gate (crops of at most {SMALL_CROP} px) "
+          "and the rest to PatchMatch.")
 
 
 def save_crops(results: dict, hole: np.ndarray, path: Path, side: int = 360) -> None:
@@ -202,8 +213,8 @@ def report(rows: dict, away_called: np.ndarray, photos: int) -> str:
     lines = [f"{holes} holes in {photos} held-out photos, {VIEWS * holes} views per row; the classifier calls "
              f"{away_called.mean():.1%} of the views away from the holes filled. Differences paired over holes, "
              "95% bootstrap intervals.", "",
-             "| fill | hole PSNR (dB) | minus PatchMatch's | called filled | minus the photo's | patch distance x100 "
-             "| minus the photo's | repetition | seam | s per hole |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "| fill | hole PSNR (dB) | minus PatchMatch's | called filled | minus the photo's | minus PatchMatch's "
+             "| patch distance x100 | minus the photo's | repetition | seam | s per hole |", "|---" * 11 + "|"]
     for label, values in rows.items():
         psnr, called, distance = column(values, "psnr"), column(values, "called"), column(values, "distance")
         seam = np.array([r["seam"] for r in values]).sum(axis=0)
@@ -212,6 +223,7 @@ def report(rows: dict, away_called: np.ndarray, photos: int) -> str:
                  difference_cell(*_paired(psnr, column(anchor, "psnr"))) if label != "PatchMatch" and capped.all() else "",
                  f"{called.mean():.1%}",
                  difference_cell(*_paired(100 * called, 100 * column(base, "called")), digits=1) if label != "photo (untouched)" else "",
+                 difference_cell(*_paired(100 * called, 100 * column(anchor, "called")), digits=1) if label != "PatchMatch" else "",
                  f"{distance.mean():.2f}",
                  difference_cell(*_paired(distance, column(base, "distance"))) if label != "photo (untouched)" else "",
                  f"{column(values, 'repetition').mean():.2f}", f"{seam[0] / seam[1]:.2f}",

@@ -1,9 +1,8 @@
 """The fill gate, the learned stage of exemplar removal: a convex per-pixel choice between PatchMatch
-and the harmonic fill that keeps the known pixels, a coarse correction at a photo's resolution that
-keeps PatchMatch's fine texture, a shipped file that loads or says why not, and training that resumes
-to the same weights as an uninterrupted run."""
+and the harmonic fill that keeps the known pixels, the default that gives it small crops and
+PatchMatch larger ones, a shipped file that loads or says why not, and training that resumes to the
+same weights as an uninterrupted run."""
 
-import cv2
 import numpy as np
 import pytest
 import torch
@@ -11,7 +10,8 @@ from skimage import data
 
 import inpaint_utils as iu
 from inpaint_utils.fills import gated
-from inpaint_utils.fills.gated import ShippedGate, gated_fill, load_gate
+from inpaint_utils.fills.exemplar import EXEMPLAR
+from inpaint_utils.fills.gated import ShippedGate, auto_fill, gated_fill, load_gate
 from inpaint_utils.networks.gate import FillGate, hole_depth
 from inpaint_utils.removal.remover import dilate_mask
 from inpaint_utils.training import gate as training
@@ -49,31 +49,16 @@ def test_hole_depth_is_the_distance_to_the_nearest_known_pixel():
     assert depth[0, 0] == 0
 
 
-def test_at_64_px_the_correction_is_the_gated_fill_and_at_full_size_it_keeps_the_fine_texture():
-    gate = ShippedGate(sure_gate(-30.0), {})  # all harmonic: the largest correction there is
-    photo = data.astronaut()[100:164, 100:164]
-    hole = np.zeros((64, 64), bool)
-    hole[20:44, 16:40] = True
-    exemplar = np.where(hole[..., None], photo[::-1], photo).astype(np.float32)
-    masked = torch.from_numpy(photo).permute(2, 0, 1)[None].float() / 255
-    mask = torch.from_numpy(hole.astype(np.float32))[None, None]
-    with torch.no_grad():
-        expected = gated_fill(gate.gate, masked * (1 - mask), mask,
-                              torch.from_numpy(exemplar).permute(2, 0, 1)[None] / 255)[0]
-    assert np.allclose(gate.correct(photo, hole, exemplar), expected[0].permute(1, 2, 0).numpy() * 255, atol=0.01)
-
-    big = data.astronaut()[:256, :256]
-    hole = np.zeros((256, 256), bool)
-    hole[80:176, 64:160] = True
-    exemplar = np.where(hole[..., None], big[::-1], big).astype(np.float32)
-    change = gate.correct(big, hole, exemplar) - exemplar
-    inner = (slice(96, 160), slice(80, 144))  # the hole less a working pixel's reach from its edge
-
-    def fine(a):  # the finest texture: what a Gaussian of one photo pixel removes
-        return np.abs(a - cv2.GaussianBlur(a, (0, 0), 1))[inner].mean()
-
-    assert np.abs(change[inner]).mean() > 5  # it did move the colours
-    assert fine(change) < 0.1 * fine(exemplar)  # but hardly the finest texture
+def test_the_default_gives_small_crops_to_the_gate_and_larger_ones_to_patchmatch():
+    gate = ShippedGate(sure_gate(-30.0), {})  # all harmonic: unlike PatchMatch's fill anywhere
+    fill = auto_fill(gate, 64).per_image
+    for side, expected in ((64, gate.fill_one), (65, EXEMPLAR["patchmatch"].per_image)):
+        photo = data.astronaut()[100:100 + side, 100:164].copy()
+        hole = np.zeros(photo.shape[:2], np.uint8)
+        hole[20:44, 16:40] = 1
+        masked = photo * (1 - hole[..., None])
+        assert np.allclose(fill(masked, hole), expected(masked, hole), atol=1e-4)
+    assert not np.allclose(gate.fill_one(masked, hole), EXEMPLAR["patchmatch"].per_image(masked, hole), atol=1)
 
 
 def test_the_shipped_gate_removes_an_object_touching_nothing_outside_the_mask():

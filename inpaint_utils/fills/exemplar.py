@@ -7,6 +7,7 @@ from .classical import Classical
 
 PATCHMATCH_PACKAGE = "pypatchmatch==2.2.0"  # requirements.lock's pin
 PATCHMATCH_PATCH = 5  # the radius of its patches: 11x11 pixels
+SMALL_PATCH = 3  # 7x7 patches for crops of a few dozen pixels, where 11x11 ones are a sixth of the crop
 PATCHMATCH_SEED = 1212  # the package's own default seed, set at every call
 
 
@@ -35,7 +36,7 @@ def patchmatch_inpaint():
                       "macOS and Windows carry the library; elsewhere pip builds it, with a C++ compiler, CMake and OpenCV)")
 
 
-def _patchmatch(img, hole):
+def _patchmatch(img, hole, patch=PATCHMATCH_PATCH):
     """PatchMatch (Barnes et al., SIGGRAPH 2009; PyPatchMatch): the randomized search finds, for
     every 11x11 patch over the hole, the most alike patch of the known pixels; each hole pixel
     becomes the similarity-weighted vote of the patches that cover it, coarse to fine (Wexler et
@@ -45,9 +46,14 @@ def _patchmatch(img, hole):
     process (and with one thread or two: its OpenCV starts a worker thread)."""
     patch_match = patchmatch_inpaint()
     patch_match.set_random_seed(PATCHMATCH_SEED)  # process-wide in the package: set, not assumed
-    return patch_match.inpaint(img, hole, patch_size=PATCHMATCH_PATCH)
+    return patch_match.inpaint(img, hole, patch_size=patch)
+
+
+def _small_patchmatch(img, hole):
+    return _patchmatch(img, hole, SMALL_PATCH)
 
 
 EXEMPLAR = {  # id (a --method of the removal command) -> method; at a photo's resolution only, not in the tables
     "patchmatch": Classical.image_by_image("PatchMatch", _patchmatch),
 }
+SMALL_EXEMPLAR = Classical.image_by_image("PatchMatch, 7x7 patches", _small_patchmatch)  # the fill gate's candidate

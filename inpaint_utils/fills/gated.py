@@ -1,11 +1,13 @@
-"""The learned stage of exemplar removal: PatchMatch's fill and the harmonic fill, chosen between
-pixel by pixel by the fill gate (``networks/gate.py``), at the model's 64-pixel working size.
+"""The learned stage of exemplar removal: PatchMatch's fill (7x7 patches) and the harmonic fill,
+mixed pixel by pixel by the fill gate (``networks/gate.py``), at the crop's own size.
 
-At a photo's resolution the gate's choice is a correction of the exemplar fill's coarse content:
-``exemplar + upscale((1 - w) * (harmonic - exemplar))`` computed on the crop shrunk to 64 px, so
-PatchMatch's texture finer than the working size stays as it was copied (what a person sees at
-100%), and where the gate trusts the diffusion more, the colours and shading under that texture
-move toward it. On a 64 px image this is exactly the gated fill.
+Where a hole's crop is a few dozen pixels across, PatchMatch has few patches to copy from and the
+harmonic fill has no texture to lose; the gate's mix of the two beats each of them there
+(``benchmarks/fill_gate.py``). On a photo's larger crops PatchMatch's own texture is what a person
+sees at 100%, and mixing in the smooth fill (or correcting PatchMatch's colours toward it) cost hole
+PSNR on the training photos and the held-out ones alike (docs/removal.md). So the default removal
+method, ``auto_fill``, gives a crop to the gate up to a side of ``small_crop`` pixels and to PatchMatch
+above (``removal/remover.py`` has the side and the rule that chose it).
 """
 
 from dataclasses import dataclass
@@ -16,11 +18,12 @@ import torch
 
 from ..core.paths import ROOT
 from ..networks.gate import FillGate, gate_features, hole_depth
-from .classical import harmonic_fill
+from .classical import Classical, harmonic_fill
+from .exemplar import EXEMPLAR, SMALL_EXEMPLAR
 
 GATE_FILE = ROOT / "models" / "gate" / "fill_gate.pt"
-GATE_FORMAT = "inpaint-fill-gate-1"
-WORK_SIZE = 64
+GATE_FORMAT = "inpaint-fill-gate-2"  # 2: its exemplar candidate has 7x7 patches and it fills at the crop's size
+WORK_SIZE = 64  # the side of its training crops
 
 
 def gated_fill(gate: FillGate, masked: torch.Tensor, mask: torch.Tensor, exemplar: torch.Tensor,
@@ -41,34 +44,33 @@ class ShippedGate:
     card: dict
 
     def fill(self, masked: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """A batch fill function (masked images, mask) -> images: PatchMatch at the images' own size,
-        then the gate; for the 64 px tables beside the classical fills."""
-        from .exemplar import EXEMPLAR
-
+        """A batch fill function (masked images, mask) -> images: PatchMatch with 7x7 patches and the
+        harmonic fill at the images' own size, mixed by the gate."""
         with torch.no_grad():
-            return gated_fill(self.gate, masked, mask, EXEMPLAR["patchmatch"].fill(masked, mask))[0]
+            return gated_fill(self.gate, masked, mask, SMALL_EXEMPLAR.fill(masked, mask))[0]
 
-    def correct(self, crop: np.ndarray, hole: np.ndarray, exemplar: np.ndarray) -> np.ndarray:
-        """``exemplar`` (H, W, 3 float 0-255, PatchMatch's fill of ``crop`` at ``hole``) with the
-        gate's coarse correction: float RGB 0-255 (see the module's docstring)."""
-        import cv2
+    def fill_one(self, img: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        """The same on one crop, as removal calls it: uint8 (H, W, 3) and hole (H, W) -> float RGB 0-255."""
+        masked = torch.from_numpy(np.ascontiguousarray(img[..., :3])).permute(2, 0, 1)[None].float() / 255
+        mask = torch.from_numpy(np.asarray(hole) > 0).float()[None, None]
+        return self.fill(masked * (1 - mask), mask)[0].permute(1, 2, 0).numpy() * 255
 
-        height, width = hole.shape
 
-        def small(a):
-            return cv2.resize(a, (WORK_SIZE, WORK_SIZE), interpolation=cv2.INTER_AREA) if a.shape[:2] != (WORK_SIZE,) * 2 else a
+def auto_fill(gate: ShippedGate, small_crop: int) -> Classical:
+    """The default removal fill: the gated fill on a crop whose longer side is at most ``small_crop``
+    pixels, PatchMatch (11x11 patches) on a larger one."""
+    patchmatch = EXEMPLAR["patchmatch"]
 
-        def tensor(a):
-            return torch.from_numpy(np.ascontiguousarray(small(a.astype(np.float32)))).permute(2, 0, 1)[None] / 255
+    def small(shape) -> bool:
+        return max(shape[-2:] if len(shape) == 4 else shape[:2]) <= small_crop
 
-        mask = torch.from_numpy((small(hole.astype(np.float32)) > 0).astype(np.float32))[None, None]
-        image, guess = tensor(crop), tensor(exemplar)
-        with torch.no_grad():
-            filled, _ = gated_fill(self.gate, image * (1 - mask), mask, guess)
-        change = ((filled - guess) * 255)[0].permute(1, 2, 0).numpy()
-        if change.shape[:2] != (height, width):
-            change = cv2.resize(change, (width, height), interpolation=cv2.INTER_LINEAR)
-        return np.clip(exemplar + change, 0, 255)
+    def fill(masked, mask):
+        return (gate.fill if small(masked.shape) else patchmatch.fill)(masked, mask)
+
+    def per_image(img, hole):
+        return (gate.fill_one if small(img.shape) else patchmatch.per_image)(img, hole)
+
+    return Classical(f"PatchMatch, gated up to {small_crop} px", fill, per_image)
 
 
 def load_gate(path: Path | None = None) -> ShippedGate:

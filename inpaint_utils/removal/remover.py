@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-METHODS = ("gan", "telea", "navier-stokes", "biharmonic", "harmonic", "patchmatch", "patchmatch-gated")
+METHODS = ("auto", "gan", "telea", "navier-stokes", "biharmonic", "harmonic", "patchmatch", "patchmatch-gated")
 # The default removal method, chosen by a rule written down before each comparison. Round 1: the
 # most realistic fill (patch distance, then repetition, against the photo around the hole) whose
 # hole PSNR is within 0.3 dB of the best, on the corpus's held-out photos: PatchMatch was level with
@@ -28,8 +28,21 @@ METHODS = ("gan", "telea", "navier-stokes", "biharmonic", "harmonic", "patchmatc
 # higher hole PSNR. The learned stage (patchmatch-gated) replaces PatchMatch only where its paired
 # interval against PatchMatch favours it on PSNR or realism and does not disfavour it on the other.
 # Round 2's result (126 holes, docs/removal.md): PatchMatch again, 0.24 dB below the best PSNR (harmonic,
-# pasted) and called filled 34.0% of the time against 98.9%; the gate cost -0.22 dB (-0.47 to +0.01).
-DEFAULT_METHOD = "patchmatch"
+# pasted) and called filled 34.0% of the time against 98.9%; the gate, then a colour correction of
+# PatchMatch's fill at 64 px, cost -0.22 dB (-0.47 to +0.01).
+# Round 3 (issue 37, written before `python -m benchmarks.fill_gate` ran on crops of every size): the
+# gate, retrained with 7x7-patch PatchMatch as its candidate, fills a hole's crop at the crop's own
+# size where crops are small. SMALL_CROP is the largest crop side measured (64, 96,
+# 128, 192, 256, 384 px) up to which, at every side measured, the gated fill's mean hole PSNR on the
+# corpus's *training* photos is more than 0.3 dB above PatchMatch's (11x11 patches; within 0.3 dB the
+# exemplar fill's texture decides, as in Round 2); larger crops keep PatchMatch. Result: 384 px, the
+# largest side measured (+1.15, +1.26, +0.88, +0.72, +0.60, +0.93 dB from 64 to 384 px).
+# Written before `python -m benchmarks.removal_realism` ran with it: this "auto" replaces PatchMatch as
+# the default only if, on the held-out photos' holes (object-sized, --share 0.003 0.01, and small,
+# --share 0.0001 0.0003), its paired interval against PatchMatch favours it on hole PSNR or on the
+# share called filled and disfavours it on neither; otherwise the default stays PatchMatch.
+DEFAULT_METHOD = "auto"
+SMALL_CROP = 384  # px: the longest crop side the default gives to the gate (Round 3)
 MODEL_SIZE = 64
 LARGE_HOLE = 0.5  # a hole covering more of its crop than this is larger than any training hole
 MAX_DILATE = 100  # OpenCV's elliptic dilation costs grow with its square: 7 s at 100 on 12 MP
@@ -108,7 +121,6 @@ class Remover:
     per_image: object = None
     blend: str = "poisson"
     detail: str = "cra"
-    refine: object = None  # (crop, hole, fill) -> fill: a learned stage after a per-image fill
 
 
 # PatchMatch's fill is made of the photo's own patches, at full resolution. Detail transfer replaces
@@ -118,7 +130,8 @@ class Remover:
 # both intervals across 0). 12 holes of 4-6% in skimage's astronaut, chelsea and coffee saved as PNG:
 # ``python benchmarks/removal_detail.py --photos astronaut.png chelsea.png coffee.png --holes 4
 # --area 0.04 0.06 --methods patchmatch harmonic --blends paste poisson``. So it pastes its fill as it is.
-OWN_DEFAULTS = {"patchmatch": {"blend": "paste", "detail": "none"}, "patchmatch-gated": {"blend": "paste", "detail": "none"}}
+# The gated fill and the default (each crop gated or PatchMatch) are made at the crop's full size too.
+OWN_DEFAULTS = {method: {"blend": "paste", "detail": "none"} for method in ("auto", "patchmatch", "patchmatch-gated")}
 
 
 def make_remover(method: str = DEFAULT_METHOD, checkpoint=None, device="cpu") -> Remover:
@@ -130,21 +143,21 @@ def make_remover(method: str = DEFAULT_METHOD, checkpoint=None, device="cpu") ->
     fraction of a second."""
     import torch
 
-    from ..fills.classical import CLASSICAL
+    from ..fills.classical import CLASSICAL, Classical
     from ..fills.exemplar import EXEMPLAR, patchmatch_inpaint
     from ..fills.learned import generator_fill
     from ..fills.release_model import is_release_file, load_release
     from ..networks.checkpoints import build_networks, ema_generator, load_checkpoint
 
-    if method.startswith("patchmatch"):
+    if method in ("auto", "patchmatch", "patchmatch-gated"):
         patchmatch_inpaint()  # a missing package is said now, before the command writes anything
-    if method == "patchmatch-gated":
-        from ..fills.gated import load_gate
+    if method in ("auto", "patchmatch-gated"):
+        from ..fills.gated import auto_fill, load_gate
 
-        chosen = EXEMPLAR["patchmatch"]
-        return Remover("patchmatch-gated", chosen.fill, None, chosen.per_image, refine=load_gate().correct,
-                       **OWN_DEFAULTS[method])
-    if method in METHODS[1:]:
+        gate = load_gate()
+        chosen = auto_fill(gate, SMALL_CROP) if method == "auto" else Classical("PatchMatch, gated", gate.fill, gate.fill_one)
+        return Remover(method, chosen.fill, None, chosen.per_image, **OWN_DEFAULTS[method])
+    if method in METHODS and method != "gan":
         chosen = (CLASSICAL | EXEMPLAR)[method]
         return Remover(method, chosen.fill, None, chosen.per_image, **OWN_DEFAULTS.get(method, {}))
     if method != "gan":
@@ -245,8 +258,6 @@ def _fills(image, mask, crops, remover):
             top, bottom, left, right = region
             crop, hole = image[top:bottom, left:right], mask[top:bottom, left:right]
             filled = _run_per_image(remover.per_image, crop, hole) if remover.per_image else _run(remover, crop, hole)[0]
-            if remover.refine is not None:
-                filled = remover.refine(crop, hole, filled)
             yield region, [part], filled
         return
     jobs = _windows(crops, image.shape[:2], remover.size)

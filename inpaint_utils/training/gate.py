@@ -3,7 +3,7 @@
 The data is made once and cached (``gate_data.pt`` in the run's checkpoint folder, in chunks, so an
 interrupted build resumes): 64 px crops at every scale from texture to scene (``data.crops.PhotoCrops``),
 a quarter with the seed's centre hole and the rest with LaMa-style boxes, strokes and blobs, and
-PatchMatch's fill of each, as removal runs it on a 64 px image. The gate is then trained to the
+PatchMatch's fill of each with 7x7 patches (``fills.exemplar.SMALL_EXEMPLAR``). The gate is then trained to the
 mean squared error in the hole, each epoch checkpointed (``gate.pt``): run the command again to resume.
 """
 
@@ -19,7 +19,7 @@ from ..data.masks import mask_batch
 from ..data.photo_corpus import corpus_photos
 from ..data.photos import read_image
 from ..fills.classical import harmonic_fill
-from ..fills.exemplar import EXEMPLAR
+from ..fills.exemplar import SMALL_EXEMPLAR
 from ..fills.gated import GATE_FORMAT, WORK_SIZE, gated_fill
 from ..networks.gate import FillGate, hole_depth
 
@@ -50,7 +50,7 @@ def gate_data(folder: Path, crops: int | None = None, seed: int = 0) -> dict[str
         centre = torch.rand(CHUNK, generator=g) < CENTRE_SHARE
         masks = torch.where(centre[:, None, None, None], mask_batch("center", CHUNK),
                             mask_batch("lama", CHUNK, generator=g))
-        exemplar = EXEMPLAR["patchmatch"].fill(images * (1 - masks), masks)
+        exemplar = SMALL_EXEMPLAR.fill(images * (1 - masks), masks)
         data["images"].append((images * 255).round().to(torch.uint8))
         data["masks"].append(masks.bool())
         data["exemplar"].append((exemplar * 255).round().to(torch.uint8))
