@@ -1,7 +1,6 @@
 """The fill gate, the learned stage of exemplar removal: a convex per-pixel choice between PatchMatch
-and the harmonic fill that keeps the known pixels, the default that gives it small crops and
-PatchMatch larger ones, a shipped file that loads or says why not, and training that resumes to the
-same weights as an uninterrupted run."""
+and the harmonic fill that keeps the known pixels, the same on one crop as on a batch, a shipped
+file that loads or says why not, and training that resumes to the same weights as an uninterrupted run."""
 
 import numpy as np
 import pytest
@@ -10,8 +9,8 @@ from skimage import data
 
 import inpaint_utils as iu
 from inpaint_utils.fills import gated
-from inpaint_utils.fills.exemplar import EXEMPLAR
-from inpaint_utils.fills.gated import ShippedGate, auto_fill, gated_fill, load_gate
+from inpaint_utils.fills.exemplar import EXEMPLAR, SMALL_EXEMPLAR
+from inpaint_utils.fills.gated import ShippedGate, gated_fill, load_gate
 from inpaint_utils.networks.gate import FillGate, hole_depth
 from inpaint_utils.removal.remover import dilate_mask
 from inpaint_utils.training import gate as training
@@ -49,16 +48,19 @@ def test_hole_depth_is_the_distance_to_the_nearest_known_pixel():
     assert depth[0, 0] == 0
 
 
-def test_the_default_gives_small_crops_to_the_gate_and_larger_ones_to_patchmatch():
-    gate = ShippedGate(sure_gate(-30.0), {})  # all harmonic: unlike PatchMatch's fill anywhere
-    fill = auto_fill(gate, 64).per_image
-    for side, expected in ((64, gate.fill_one), (65, EXEMPLAR["patchmatch"].per_image)):
-        photo = data.astronaut()[100:100 + side, 100:164].copy()
-        hole = np.zeros(photo.shape[:2], np.uint8)
-        hole[20:44, 16:40] = 1
-        masked = photo * (1 - hole[..., None])
-        assert np.allclose(fill(masked, hole), expected(masked, hole), atol=1e-4)
-    assert not np.allclose(gate.fill_one(masked, hole), EXEMPLAR["patchmatch"].per_image(masked, hole), atol=1)
+def test_on_one_crop_the_gate_mixes_harmonic_with_7x7_patchmatch_as_on_a_batch():
+    gate = ShippedGate(sure_gate(2.0), {})  # w = 0.88: both candidates show
+    photo = data.astronaut()[100:164, 100:164]
+    hole = np.zeros((64, 64), np.uint8)
+    hole[20:44, 16:40] = 1
+    masked = photo * (1 - hole[..., None])
+    image = torch.from_numpy(masked).permute(2, 0, 1)[None].float() / 255
+    mask = torch.from_numpy(hole).float()[None, None]
+    with torch.no_grad():
+        expected = gated_fill(gate.gate, image, mask, SMALL_EXEMPLAR.fill(image, mask))[0]
+    filled = gate.fill_one(masked, hole)
+    assert np.allclose(filled, expected[0].permute(1, 2, 0).numpy() * 255, atol=1e-3)
+    assert not np.allclose(filled, EXEMPLAR["patchmatch"].per_image(masked, hole), atol=1)
 
 
 def test_the_shipped_gate_removes_an_object_touching_nothing_outside_the_mask():

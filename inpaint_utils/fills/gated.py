@@ -1,13 +1,12 @@
 """The learned stage of exemplar removal: PatchMatch's fill (7x7 patches) and the harmonic fill,
 mixed pixel by pixel by the fill gate (``networks/gate.py``), at the crop's own size.
 
-Where a hole's crop is a few dozen pixels across, PatchMatch has few patches to copy from and the
-harmonic fill has no texture to lose; the gate's mix of the two beats each of them there
-(``benchmarks/fill_gate.py``). On a photo's larger crops PatchMatch's own texture is what a person
-sees at 100%, and mixing in the smooth fill (or correcting PatchMatch's colours toward it) cost hole
-PSNR on the training photos and the held-out ones alike (docs/removal.md). So the default removal
-method, ``auto_fill``, gives a crop to the gate up to a side of ``small_crop`` pixels and to PatchMatch
-above (``removal/remover.py`` has the side and the rule that chose it).
+Where a hole's crop is a few dozen pixels across, PatchMatch has few patches to copy from: there the
+gate's mix scores a higher hole PSNR than PatchMatch (``benchmarks/fill_gate.py``; +0.62 dB on small
+holes of the held-out photos at 100%), but it is smoother than the photo, and a person (and the crop
+classifier) sees that, so it is ``--method patchmatch-gated``, not the default (``removal/remover.py``).
+Correcting PatchMatch's colours toward the harmonic fill at a photo's resolution, the first gate's
+use, only cost hole PSNR (docs/removal.md).
 """
 
 from dataclasses import dataclass
@@ -18,8 +17,8 @@ import torch
 
 from ..core.paths import ROOT
 from ..networks.gate import FillGate, gate_features, hole_depth
-from .classical import Classical, harmonic_fill
-from .exemplar import EXEMPLAR, SMALL_EXEMPLAR
+from .classical import harmonic_fill
+from .exemplar import SMALL_EXEMPLAR
 
 GATE_FILE = ROOT / "models" / "gate" / "fill_gate.pt"
 GATE_FORMAT = "inpaint-fill-gate-2"  # 2: its exemplar candidate has 7x7 patches and it fills at the crop's size
@@ -54,23 +53,6 @@ class ShippedGate:
         masked = torch.from_numpy(np.ascontiguousarray(img[..., :3])).permute(2, 0, 1)[None].float() / 255
         mask = torch.from_numpy(np.asarray(hole) > 0).float()[None, None]
         return self.fill(masked * (1 - mask), mask)[0].permute(1, 2, 0).numpy() * 255
-
-
-def auto_fill(gate: ShippedGate, small_crop: int) -> Classical:
-    """The default removal fill: the gated fill on a crop whose longer side is at most ``small_crop``
-    pixels, PatchMatch (11x11 patches) on a larger one."""
-    patchmatch = EXEMPLAR["patchmatch"]
-
-    def small(shape) -> bool:
-        return max(shape[-2:] if len(shape) == 4 else shape[:2]) <= small_crop
-
-    def fill(masked, mask):
-        return (gate.fill if small(masked.shape) else patchmatch.fill)(masked, mask)
-
-    def per_image(img, hole):
-        return (gate.fill_one if small(img.shape) else patchmatch.per_image)(img, hole)
-
-    return Classical(f"PatchMatch, gated up to {small_crop} px", fill, per_image)
 
 
 def load_gate(path: Path | None = None) -> ShippedGate:

@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-METHODS = ("auto", "gan", "telea", "navier-stokes", "biharmonic", "harmonic", "patchmatch", "patchmatch-gated")
+METHODS = ("gan", "telea", "navier-stokes", "biharmonic", "harmonic", "patchmatch", "patchmatch-gated")
 # The default removal method, chosen by a rule written down before each comparison. Round 1: the
 # most realistic fill (patch distance, then repetition, against the photo around the hole) whose
 # hole PSNR is within 0.3 dB of the best, on the corpus's held-out photos: PatchMatch was level with
@@ -32,17 +32,20 @@ METHODS = ("auto", "gan", "telea", "navier-stokes", "biharmonic", "harmonic", "p
 # PatchMatch's fill at 64 px, cost -0.22 dB (-0.47 to +0.01).
 # Round 3 (issue 37, written before `python -m benchmarks.fill_gate` ran on crops of every size): the
 # gate, retrained with 7x7-patch PatchMatch as its candidate, fills a hole's crop at the crop's own
-# size where crops are small. SMALL_CROP is the largest crop side measured (64, 96,
-# 128, 192, 256, 384 px) up to which, at every side measured, the gated fill's mean hole PSNR on the
-# corpus's *training* photos is more than 0.3 dB above PatchMatch's (11x11 patches; within 0.3 dB the
-# exemplar fill's texture decides, as in Round 2); larger crops keep PatchMatch. Result: 384 px, the
-# largest side measured (+1.15, +1.26, +0.88, +0.72, +0.60, +0.93 dB from 64 to 384 px).
-# Written before `python -m benchmarks.removal_realism` ran with it: this "auto" replaces PatchMatch as
-# the default only if, on the held-out photos' holes (object-sized, --share 0.003 0.01, and small,
-# --share 0.0001 0.0003), its paired interval against PatchMatch favours it on hole PSNR or on the
-# share called filled and disfavours it on neither; otherwise the default stays PatchMatch.
-DEFAULT_METHOD = "auto"
-SMALL_CROP = 384  # px: the longest crop side the default gives to the gate (Round 3)
+# size where crops are small; a candidate default, "auto", gives it every crop up to the largest side
+# measured (64, 96, 128, 192, 256, 384 px) up to which, at every side measured, the gated fill's mean
+# hole PSNR on the corpus's *training* photos is more than 0.3 dB above PatchMatch's (11x11 patches;
+# within 0.3 dB the exemplar fill's texture decides, as in Round 2), and PatchMatch the larger ones.
+# Result: 384 px, the largest side measured (+1.15, +1.26, +0.88, +0.72, +0.60, +0.93 dB from 64 to 384).
+# Written before `python -m benchmarks.removal_realism` ran with it: "auto" replaces PatchMatch as the
+# default only if, on the held-out photos' holes (object-sized, --share 0.003 0.01, and small, --share
+# 0.0001 0.0003), its paired interval against PatchMatch favours it on hole PSNR or on the share called
+# filled and disfavours it on neither; otherwise the default stays PatchMatch.
+# Round 3's result (docs/removal.md): on 126 small holes, all of whose crops it gave to the gate, +0.62 dB
+# (+0.25 to +0.96) but called filled 30.5 points (+24.1 to +37.1) more often than PatchMatch (a smoother
+# fill, as the 100% crops show). So PatchMatch stays the default (the object-sized run was not needed for
+# that, and not finished), "auto" was removed, and the gate is an option for every hole (patchmatch-gated).
+DEFAULT_METHOD = "patchmatch"
 MODEL_SIZE = 64
 LARGE_HOLE = 0.5  # a hole covering more of its crop than this is larger than any training hole
 MAX_DILATE = 100  # OpenCV's elliptic dilation costs grow with its square: 7 s at 100 on 12 MP
@@ -130,8 +133,8 @@ class Remover:
 # both intervals across 0). 12 holes of 4-6% in skimage's astronaut, chelsea and coffee saved as PNG:
 # ``python benchmarks/removal_detail.py --photos astronaut.png chelsea.png coffee.png --holes 4
 # --area 0.04 0.06 --methods patchmatch harmonic --blends paste poisson``. So it pastes its fill as it is.
-# The gated fill and the default (each crop gated or PatchMatch) are made at the crop's full size too.
-OWN_DEFAULTS = {method: {"blend": "paste", "detail": "none"} for method in ("auto", "patchmatch", "patchmatch-gated")}
+# The gated fill is made at the crop's full size too.
+OWN_DEFAULTS = {method: {"blend": "paste", "detail": "none"} for method in ("patchmatch", "patchmatch-gated")}
 
 
 def make_remover(method: str = DEFAULT_METHOD, checkpoint=None, device="cpu") -> Remover:
@@ -143,20 +146,19 @@ def make_remover(method: str = DEFAULT_METHOD, checkpoint=None, device="cpu") ->
     fraction of a second."""
     import torch
 
-    from ..fills.classical import CLASSICAL, Classical
+    from ..fills.classical import CLASSICAL
     from ..fills.exemplar import EXEMPLAR, patchmatch_inpaint
     from ..fills.learned import generator_fill
     from ..fills.release_model import is_release_file, load_release
     from ..networks.checkpoints import build_networks, ema_generator, load_checkpoint
 
-    if method in ("auto", "patchmatch", "patchmatch-gated"):
+    if method.startswith("patchmatch"):
         patchmatch_inpaint()  # a missing package is said now, before the command writes anything
-    if method in ("auto", "patchmatch-gated"):
-        from ..fills.gated import auto_fill, load_gate
+    if method == "patchmatch-gated":
+        from ..fills.gated import load_gate
 
         gate = load_gate()
-        chosen = auto_fill(gate, SMALL_CROP) if method == "auto" else Classical("PatchMatch, gated", gate.fill, gate.fill_one)
-        return Remover(method, chosen.fill, None, chosen.per_image, **OWN_DEFAULTS[method])
+        return Remover(method, gate.fill, None, gate.fill_one, **OWN_DEFAULTS[method])
     if method in METHODS and method != "gan":
         chosen = (CLASSICAL | EXEMPLAR)[method]
         return Remover(method, chosen.fill, None, chosen.per_image, **OWN_DEFAULTS.get(method, {}))
