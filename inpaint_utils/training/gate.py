@@ -30,6 +30,7 @@ EPOCHS = 3
 BATCH = 32
 LEARNING_RATE = 1e-3
 VALIDATION = 1_000  # the last crops: a check on photos' crops the gate does not fit on
+FOLDER = "gate-2"  # under checkpoints/: a gate of a new format never resumes from an older one's data or weights
 
 
 def gate_data(folder: Path, crops: int | None = None, seed: int = 0) -> dict[str, torch.Tensor]:
