@@ -23,7 +23,7 @@ from inpaint_utils.data.photo_corpus import corpus_photos
 from inpaint_utils.data.photos import read_image
 from inpaint_utils.evaluation.metrics import hole_psnr
 from inpaint_utils.evaluation.stats import difference_cell, paired_bootstrap
-from inpaint_utils.fills.classical import CLASSICAL
+from inpaint_utils.fills.classical import CLASSICAL, one_image
 from inpaint_utils.fills.exemplar import EXEMPLAR, SMALL_EXEMPLAR
 from inpaint_utils.fills.gated import load_gate
 from inpaint_utils.removal.remover import crop_bounds, dilate_mask
@@ -57,7 +57,8 @@ def at_64_px(gate) -> pd.DataFrame:
 
 def by_crop_side(gate, split: str, seed: int = 0) -> pd.DataFrame:
     """Hole PSNR of PatchMatch, harmonic and the gated fill on each hole's crop scaled to every side."""
-    fills = {"PatchMatch": EXEMPLAR["patchmatch"].per_image, "harmonic": harmonic_one, "gated": gate.fill_one}
+    fills = {"PatchMatch": EXEMPLAR["patchmatch"].per_image, "harmonic": one_image(CLASSICAL["harmonic"].fill),
+             "gated": gate.fill_one}
     scores = {side: {label: [] for label in fills} for side in SIDES}
     for index, path in enumerate(corpus_photos(split)):
         photo, rng = read_image(path)[..., :3], np.random.default_rng([seed, index])
@@ -85,14 +86,6 @@ def by_crop_side(gate, split: str, seed: int = 0) -> pd.DataFrame:
                      "gated minus PatchMatch (dB)": difference_cell((a - b).mean(), paired_bootstrap(a, b)),
                      "difference": (a - b).mean()})
     return pd.DataFrame(rows)
-
-
-def harmonic_one(img, hole):
-    import torch
-
-    masked = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1)[None].float() / 255
-    mask = torch.from_numpy(hole > 0).float()[None, None]
-    return CLASSICAL["harmonic"].fill(masked, mask)[0].permute(1, 2, 0).numpy() * 255
 
 
 def rule(table: pd.DataFrame) -> int:

@@ -54,6 +54,16 @@ def _per_image_fill(fill_one):
     return fill
 
 
+def one_image(fill):
+    """Lower a batch fill function to one uint8 image (H, W, 3) and hole (H, W) -> float RGB 0-255,
+    as object removal calls a fill on a crop (the inverse of ``_per_image_fill``)."""
+    def fill_one(img, hole):
+        masked = torch.from_numpy(np.ascontiguousarray(img[..., :3])).permute(2, 0, 1)[None].float() / 255
+        mask = torch.from_numpy(np.asarray(hole) > 0).float()[None, None]
+        return fill(masked * (1 - mask), mask)[0].permute(1, 2, 0).cpu().numpy() * 255
+    return fill_one
+
+
 def _telea(img, hole):
     import cv2
     return cv2.inpaint(img, hole, 3, cv2.INPAINT_TELEA)

@@ -17,7 +17,7 @@ import torch
 
 from ..core.paths import ROOT
 from ..networks.gate import FillGate, gate_features, hole_depth
-from .classical import harmonic_fill
+from .classical import harmonic_fill, one_image
 from .exemplar import SMALL_EXEMPLAR
 
 GATE_FILE = ROOT / "models" / "gate" / "fill_gate.pt"
@@ -50,9 +50,7 @@ class ShippedGate:
 
     def fill_one(self, img: np.ndarray, hole: np.ndarray) -> np.ndarray:
         """The same on one crop, as removal calls it: uint8 (H, W, 3) and hole (H, W) -> float RGB 0-255."""
-        masked = torch.from_numpy(np.ascontiguousarray(img[..., :3])).permute(2, 0, 1)[None].float() / 255
-        mask = torch.from_numpy(np.asarray(hole) > 0).float()[None, None]
-        return self.fill(masked * (1 - mask), mask)[0].permute(1, 2, 0).numpy() * 255
+        return one_image(self.fill)(img, hole)
 
 
 def load_gate(path: Path | None = None) -> ShippedGate:
