@@ -129,6 +129,23 @@ def test_the_crop_is_square_with_context_and_inside_the_image():
     assert seen == [(1, 3, 30, 30)]
 
 
+
+def test_a_full_size_fill_sees_at_most_max_crop_pixels(monkeypatch):
+    """A large hole in a large photo must not hand PatchMatch a crop of tens of megapixels."""
+    from inpaint_utils.removal import remover
+
+    monkeypatch.setattr(remover, "MAX_CROP_PIXELS", 100 * 100)
+    seen = []
+    spy = Remover("spy", lambda masked, mask: seen.append(masked.shape) or masked, None)
+    mask = np.zeros((300, 400), bool)
+    mask[100:160, 150:210] = True  # 60 px: the margin would make the crop 180 px
+    iu.remove_object(photo(300, 400), mask, spy, dilate=0, margin=1.0)
+    assert seen == [(1, 3, 100, 100)]
+    mask[:] = False
+    mask[50:250, 100:300] = True  # 200 px: the crop keeps MIN_MARGIN of it around the hole
+    iu.remove_object(photo(300, 400), mask, spy, dilate=0, margin=1.0)
+    assert seen[-1] == (1, 3, 300, 300)
+
 def write(path, pixels):
     Image.fromarray(pixels).save(path)
     return path

@@ -62,6 +62,11 @@ MODEL_SIZE = 64
 LARGE_HOLE = 0.5  # a hole covering more of its crop than this is larger than any training hole
 MAX_DILATE = 100  # OpenCV's elliptic dilation costs grow with its square: 7 s at 100 on 12 MP
 MAX_MARGIN = 10.0  # a crop 21 times its hole: beyond that, the crop is the whole photo anyway
+# Methods that fill at full resolution see at most this many pixels around a hole: PatchMatch's memory
+# grows with its crop (about 150 bytes a pixel), so a large hole in a 50 MP photo would otherwise take
+# GBs. A larger crop gets a narrower margin, down to MIN_MARGIN of the hole's side.
+MAX_CROP_PIXELS = 8_000_000
+MIN_MARGIN = 0.25
 BATCH = 256  # model inputs per forward pass: bounds memory on a mask of thousands of parts
 BLENDS = ("paste", "poisson")  # how a fill meets the photo at the hole's edge
 DETAILS = ("none", "cra")  # "cra": the crop's own fine texture added to the fill (detail.py)
@@ -229,7 +234,9 @@ def remove_object(image: np.ndarray, mask: np.ndarray, remover: Remover, *, dila
         raise ValueError("the mask covers the whole image: no pixel is left to fill the hole from")
     out = image.copy()
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    crops = [crop_bounds(y, y + h, x, x + w, margin=margin, shape=image.shape[:2]) for x, y, w, h in stats[1:, :4]]
+    cap = MAX_CROP_PIXELS if remover.size is None else None
+    crops = [crop_bounds(y, y + h, x, x + w, margin=margin, shape=image.shape[:2], max_pixels=cap)
+             for x, y, w, h in stats[1:, :4]]
     for region, parts, filled in _fills(image, mask, crops, remover):
         top, bottom, left, right = region
         original = image[top:bottom, left:right]
@@ -250,11 +257,18 @@ def remove_object(image: np.ndarray, mask: np.ndarray, remover: Remover, *, dila
     return out
 
 
-def crop_bounds(y0, y1, x0, x1, *, margin, shape):
+def crop_bounds(y0, y1, x0, x1, *, margin, shape, max_pixels=None):
     """A crop around rows y0:y1 and columns x0:x1, widened by ``margin`` x their extent, made
-    square where the image allows, and shifted to lie inside the image."""
+    square where the image allows, and shifted to lie inside the image; with ``max_pixels``, a
+    narrower margin (not below MIN_MARGIN) where the crop would hold more pixels than that."""
     height, width = shape
-    side = int(round(max(y1 - y0, x1 - x0) * (1 + 2 * margin)))
+    extent = max(y1 - y0, x1 - x0)
+    side = extent * (1 + 2 * margin)
+    if max_pixels:
+        short = min(height, width)
+        fits = math.sqrt(max_pixels) if math.sqrt(max_pixels) <= short else max_pixels / short
+        side = min(side, max(fits, extent * (1 + 2 * MIN_MARGIN)))
+    side = int(round(side))
 
     def span(a, b, extent):
         length = min(max(side, b - a), extent)
