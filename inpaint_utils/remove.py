@@ -4,9 +4,10 @@
     python -m inpaint_utils.remove --image photos/ --mask masks/ --output out/ --method biharmonic
     python -m inpaint_utils.remove --image photo.jpg --box 120,80,260,200 --output result.png --concat
 
-Each hole is filled by PatchMatch (the photo's own patches, at full resolution) unless --method
-says otherwise. A mask is an image of the photo's size in which white (>= 127) means remove; grayscale, RGB or
-an alpha channel (palette transparency too); 16-bit and float masks are scaled first. In folder
+Each hole is filled by PatchMatch (the photo's own patches, at full resolution), or on images of at
+most 256 px (``removal.remover.SMALL_IMAGE``) by PatchMatch mixed with the harmonic fill by a learned
+gate, unless --method says otherwise. A mask is an image of the photo's size in which white (>= 127)
+means remove; grayscale, RGB or an alpha channel (palette transparency too); 16-bit and float masks are scaled first. In folder
 mode, a mask pairs with the image of the same name (``cat.png`` or ``cat_mask.png`` for
 ``cat.jpg``); a single mask file serves every image; hidden files (``._cat.jpg``) are ignored.
 
@@ -44,8 +45,10 @@ from .removal.remover import (
     BLENDS,
     DEFAULT_METHOD,
     DETAILS,
+    MAX_CROP_PIXELS,
     MAX_DILATE,
     METHODS,
+    SMALL_IMAGE,
     check_options,
     make_remover,
 )
@@ -92,17 +95,20 @@ def parse_args(argv=None):
                         help="keep a photo's transparency (default) or put it on white")
     parser.add_argument("--overwrite", action="store_true", help="replace earlier results (never an input)")
     parser.add_argument("--method", choices=METHODS,
-                        help=f"{DEFAULT_METHOD} (default; gan with --checkpoint): the hole made of the photo's own "
-                             "patches at full resolution (PyPatchMatch); patchmatch-gated: PatchMatch and the harmonic "
-                             "fill mixed pixel by pixel by a learned gate (models/gate/: higher hole PSNR on small holes, "
-                             "smoother at 100%%); gan: a trained 64x64 generator; or a classical method at full resolution")
+                        help=f"{DEFAULT_METHOD} (default; gan with --checkpoint): patchmatch on photos, "
+                             f"patchmatch-gated on images of at most {SMALL_IMAGE} px; patchmatch: the hole made of the "
+                             "photo's own patches at full resolution (PyPatchMatch); patchmatch-gated: PatchMatch and the "
+                             "harmonic fill mixed pixel by pixel by a learned gate (models/gate/: higher hole PSNR where "
+                             "PatchMatch has few patches, smoother at 100%%); gan: a trained 64x64 generator; or a "
+                             "classical method at full resolution")
     parser.add_argument("--checkpoint", type=Path,
                         help="implies --method gan: a release model file or any checkpoint of this project; "
                              "without it, gan uses the release model that ships in models/release/")
     parser.add_argument("--dilate", type=int, default=5,
                         help=f"grow the mask by this many pixels first, 0 to {MAX_DILATE} (default 5)")
     parser.add_argument("--margin", type=float, default=1.0,
-                        help="context around each hole, as a multiple of its size on each side, 0 to 10 (default 1.0)")
+                        help="context around each hole, as a multiple of its size on each side, 0 to 10 (default 1.0); "
+                             f"full-size fills narrow it where a crop would pass {MAX_CROP_PIXELS / 1e6:g} MP, to bound memory")
     parser.add_argument("--blend", choices=BLENDS,
                         help="poisson: match the fill to the photo at the hole's edge by Poisson editing (the default of "
                              "the gan and classical methods: the seam measures best, benchmarks/removal_detail.py); "

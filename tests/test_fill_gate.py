@@ -12,7 +12,7 @@ from inpaint_utils.fills import gated
 from inpaint_utils.fills.exemplar import EXEMPLAR, SMALL_EXEMPLAR
 from inpaint_utils.fills.gated import ShippedGate, gated_fill, load_gate
 from inpaint_utils.networks.gate import FillGate, hole_depth
-from inpaint_utils.removal.remover import dilate_mask
+from inpaint_utils.removal.remover import SMALL_IMAGE, dilate_mask
 from inpaint_utils.training import gate as training
 
 
@@ -73,6 +73,19 @@ def test_the_shipped_gate_removes_an_object_touching_nothing_outside_the_mask():
     assert np.array_equal(out[~grown], image[~grown]) and not np.array_equal(out[grown], image[grown])
     assert np.array_equal(out, iu.remove_object(image, mask, remover))
     assert remover.blend == "paste" and remover.detail == "none"
+
+
+def test_the_default_gives_images_up_to_small_image_px_to_the_gate_and_larger_ones_to_patchmatch():
+    """Round 4's choice (removal/remover.py): the gate where PatchMatch has few patches to copy."""
+    auto = iu.make_remover()
+    assert auto.name == "auto" and auto.blend == "paste" and auto.detail == "none"
+    for side, chosen in ((SMALL_IMAGE, "patchmatch-gated"), (SMALL_IMAGE + 1, "patchmatch")):
+        image = data.astronaut()[:side, :side].copy()
+        mask = np.zeros(image.shape[:2], bool)
+        mask[side // 2 - 20:side // 2 + 20, side // 2 - 20:side // 2 + 20] = True
+        fills = {method: iu.remove_object(image, mask, iu.make_remover(method)) for method in ("patchmatch", "patchmatch-gated")}
+        assert not np.array_equal(*fills.values())
+        assert np.array_equal(iu.remove_object(image, mask, auto), fills[chosen]), side
 
 
 def test_a_missing_or_foreign_gate_file_says_so(tmp_path):

@@ -139,13 +139,13 @@ def test_the_real_library_loads_without_logging(caplog):
     assert not caplog.records and logger.handlers == handlers and logger.propagate == propagate
 
 
-def test_patchmatch_is_the_commands_default_and_a_checkpoint_means_the_gan(scene, tmp_path, capsys):
+def test_auto_is_the_commands_default_and_a_checkpoint_means_the_gan(scene, tmp_path, capsys):
     photo = tmp_path / "photo.png"
     Image.fromarray(scene[0]).save(photo)
     out = tmp_path / "out"
     assert remove_main(["--image", str(photo), "--box", "20,20,40,40", "--output", str(out)]) == 0
-    assert capsys.readouterr().out.split(":")[0].endswith("with patchmatch")
-    assert iu.make_remover().name == "patchmatch"
+    assert capsys.readouterr().out.split(":")[0].endswith("with auto")
+    assert iu.make_remover().name == "auto"
     assert remove_main(["--image", str(photo), "--box", "20,20,40,40", "--output", str(tmp_path / "out2"),
                         "--checkpoint", str(tmp_path / "missing.pt")]) == 2
     assert "--checkpoint: no checkpoint at" in capsys.readouterr().err  # the GAN's option, not ignored

@@ -4,7 +4,8 @@ mixed pixel by pixel by the fill gate (``networks/gate.py``), at the crop's own 
 Where a hole's crop is a few dozen pixels across, PatchMatch has few patches to copy from: there the
 gate's mix scores a higher hole PSNR than PatchMatch (``benchmarks/fill_gate.py``; +0.62 dB on small
 holes of the held-out photos at 100%), but it is smoother than the photo, and a person (and the crop
-classifier) sees that, so it is ``--method patchmatch-gated``, not the default (``removal/remover.py``).
+classifier) sees that. So the default ("auto", ``removal/remover.py``) gives it only whole images of at
+most 256 px, where it beat PatchMatch and the harmonic fill on PSNR; it is ``--method patchmatch-gated``.
 Correcting PatchMatch's colours toward the harmonic fill at a photo's resolution, the first gate's
 use, only cost hole PSNR (docs/removal.md).
 """
