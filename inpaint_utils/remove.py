@@ -5,7 +5,7 @@
     python -m inpaint_utils.remove --image photo.jpg --box 120,80,260,200 --output result.png --concat
 
 Each hole is filled by PatchMatch (the photo's own patches, at full resolution), or on images of at
-most 256 px (``removal.remover.SMALL_IMAGE``) by PatchMatch mixed with the harmonic fill by a learned
+most 64 px (``removal.remover.SMALL_IMAGE``) by PatchMatch mixed with the harmonic fill by a learned
 gate, unless --method says otherwise. A mask is an image of the photo's size in which white (>= 127)
 means remove; grayscale, RGB or an alpha channel (palette transparency too); 16-bit and float masks are scaled first. In folder
 mode, a mask pairs with the image of the same name (``cat.png`` or ``cat_mask.png`` for
@@ -131,8 +131,8 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    settings = Settings(box=args.box, dilate=args.dilate, margin=args.margin, feather=args.feather, blend=args.blend, detail=args.detail,
-                        alpha=args.alpha, concat=args.concat, max_pixels=args.max_pixels)
+    settings = Settings(box=args.box, dilate=args.dilate, margin=args.margin, feather=args.feather, blend=args.blend,
+                        detail=args.detail, alpha=args.alpha, concat=args.concat, max_pixels=args.max_pixels)
     try:
         check_options(args.dilate, args.margin, args.feather)
         jobs, notes = plan_jobs(args.image, args.mask, args.output, settings, fmt=args.format, overwrite=args.overwrite)

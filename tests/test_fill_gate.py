@@ -76,13 +76,14 @@ def test_the_shipped_gate_removes_an_object_touching_nothing_outside_the_mask():
 
 
 def test_the_default_gives_images_up_to_small_image_px_to_the_gate_and_larger_ones_to_patchmatch():
-    """Round 4's choice (removal/remover.py): the gate where PatchMatch has few patches to copy."""
+    """Rounds 4 and 5 (removal/remover.py): the gate where PatchMatch has fewest patches to copy; the
+    longer side decides."""
     auto = iu.make_remover()
     assert auto.name == "auto" and auto.blend == "paste" and auto.detail == "none"
     for side, chosen in ((SMALL_IMAGE, "patchmatch-gated"), (SMALL_IMAGE + 1, "patchmatch")):
-        image = data.astronaut()[:side, :side].copy()
+        image = data.astronaut()[100:100 + side * 3 // 4, 100:100 + side].copy()
         mask = np.zeros(image.shape[:2], bool)
-        mask[side // 2 - 20:side // 2 + 20, side // 2 - 20:side // 2 + 20] = True
+        mask[image.shape[0] // 4:image.shape[0] // 2, side // 4:side // 2] = True
         fills = {method: iu.remove_object(image, mask, iu.make_remover(method)) for method in ("patchmatch", "patchmatch-gated")}
         assert not np.array_equal(*fills.values())
         assert np.array_equal(iu.remove_object(image, mask, auto), fills[chosen]), side

@@ -5,7 +5,8 @@ Where a hole's crop is a few dozen pixels across, PatchMatch has few patches to 
 gate's mix scores a higher hole PSNR than PatchMatch (``benchmarks/fill_gate.py``; +0.62 dB on small
 holes of the held-out photos at 100%), but it is smoother than the photo, and a person (and the crop
 classifier) sees that. So the default ("auto", ``removal/remover.py``) gives it only whole images of at
-most 256 px, where it beat PatchMatch and the harmonic fill on PSNR; it is ``--method patchmatch-gated``.
+most 64 px, where it beat PatchMatch and the harmonic fill on PSNR at a small cost in texture; it is
+``--method patchmatch-gated``.
 Correcting PatchMatch's colours toward the harmonic fill at a photo's resolution, the first gate's
 use, only cost hole PSNR (docs/removal.md).
 """
