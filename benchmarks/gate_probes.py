@@ -1,7 +1,7 @@
-"""The two probes on the corpus's *training* photos that sent the fill gate to small crops (docs/removal.md,
-Round 3); the held-out photos stay unseen.
+"""Probes on the corpus's *training* photos that steer the fill gate (docs/removal.md, Rounds 3 and 5);
+the held-out photos stay unseen.
 
-    python -m benchmarks.gate_probes     # about 5 minutes on two cores
+    python -m benchmarks.gate_probes [--probes 1 2 3]    # 5 minutes for 1 and 2, 5 for 3, on two cores
 
 1. **A colour correction of PatchMatch at a photo's resolution** (Round 2's use of the gate): on two
    object-sized holes in each of 12 training photos, PatchMatch's full-size fill moved toward the
@@ -10,8 +10,14 @@ Round 3); the held-out photos stay unseen.
 2. **PatchMatch's patch size on 64 px crops**: 256 crops of the training photos with the centre hole
    and with LaMa's masks; harmonic, PatchMatch with 5x5, 7x7 and 11x11 patches, and each one's plain
    mean with harmonic.
+3. **PatchMatch's fine detail on the gated fill** (after Round 4's crops, where the gated fill is a soft
+   blot on texture): on 3 squares of each training photo at 64 and 128 px (``benchmarks/small_images.py``),
+   the gated fill plus ``(1 - w)`` times PatchMatch's detail (its fill less a Gaussian blur, sigma 1
+   and 2 px), where ``w`` is the gate's weight on PatchMatch: hole PSNR and patch distance against
+   the gated fill, paired 95% intervals, with harmonic, PatchMatch and the photo's own patch distance.
 """
 
+import argparse
 import dataclasses
 
 import cv2
@@ -24,6 +30,8 @@ from inpaint_utils.data.masks import mask_batch
 from inpaint_utils.data.photo_corpus import corpus_photos
 from inpaint_utils.data.photos import read_image
 from inpaint_utils.evaluation.metrics import hole_psnr
+from inpaint_utils.evaluation.patch_stats import patch_distance, surroundings
+from inpaint_utils.evaluation.stats import difference_cell, paired_bootstrap
 from inpaint_utils.fills import exemplar
 from inpaint_utils.fills.classical import Classical, harmonic_fill
 from inpaint_utils.removal.remover import dilate_mask, make_remover, remove_object
@@ -77,11 +85,61 @@ def patch_sizes() -> None:
         row = {"harmonic": psnr(harmonic, images, masks).mean().item()}
         for patch in (2, 3, 5):
             fill = Classical.image_by_image("", lambda img, hole, p=patch: exemplar._patchmatch(img, hole, p)).fill(masked, masks)
-            row[f"PatchMatch {2 * patch + 1}x{2 * patch + 1}"] = psnr(fill, images, masks).mean().item()
-            row[f"mean of {2 * patch + 1}x{2 * patch + 1} and harmonic"] = psnr((fill + harmonic) / 2, images, masks).mean().item()
+            side = 2 * patch + 1
+            row[f"PatchMatch {side}x{side}"] = psnr(fill, images, masks).mean().item()
+            row[f"mean of {side}x{side} and harmonic"] = psnr((fill + harmonic) / 2, images, masks).mean().item()
         print(kind, ", ".join(f"{k} {v:.2f}" for k, v in row.items()), flush=True)
 
 
+def with_detail(gate, sigma: float):
+    """The gated fill with PatchMatch's fine detail kept where the gate takes the harmonic fill."""
+    from torchvision.transforms.v2.functional import gaussian_blur
+
+    from inpaint_utils.fills.classical import one_image
+    from inpaint_utils.fills.gated import gated_fill
+    from inpaint_utils.removal.remover import Remover
+
+    def fill(masked, mask):
+        with torch.no_grad():
+            candidate = exemplar.SMALL_EXEMPLAR.fill(masked, mask)
+            out, w = gated_fill(gate.gate, masked, mask, candidate)
+            size = 2 * round(3 * sigma) + 1
+            detail = candidate - gaussian_blur(candidate, [size, size], [sigma, sigma])
+            return (out + mask * (1 - w) * detail).clamp(0, 1)
+    return Remover(f"gated + detail, sigma {sigma:g}", fill, None, one_image(fill), blend="paste", detail="none")
+
+
+def detail_on_the_gate() -> None:
+    from benchmarks import small_images
+    from inpaint_utils.fills.gated import load_gate
+
+    gate = load_gate()
+    removers = {m: make_remover(m) for m in ("harmonic", "patchmatch", "patchmatch-gated")}
+    removers |= {r.name: r for r in (with_detail(gate, 1.0), with_detail(gate, 2.0))}
+    photos = corpus_photos("train")
+    for side in (64, 128):
+        images = small_images.squares(photos, side)[::2]  # 3 of the 6 squares of each photo
+        for kind, holes in small_images.masks(side, len(images)).items():
+            psnrs, patches = {m: [] for m in removers}, {m: [] for m in removers}
+            own = []
+            for image, hole in zip(images, holes):
+                context = surroundings(hole)
+                own.append(patch_distance(image, hole, context) * 100)
+                for label, remover in removers.items():
+                    out = remove_object(image, hole, remover, dilate=0)
+                    psnrs[label].append(hole_psnr(out, image, hole))
+                    patches[label].append(patch_distance(out, hole, context) * 100)
+            print(f"{side} px, {kind}, {len(images)} images; the photo's patch distance x100: {np.mean(own):.2f}")
+            g, gp = np.array(psnrs["patchmatch-gated"]), np.array(patches["patchmatch-gated"])
+            for label in removers:
+                a, p = np.array(psnrs[label]), np.array(patches[label])
+                print(f"  {label}: {a.mean():.2f} dB, {difference_cell((a - g).mean(), paired_bootstrap(a, g))} against "
+                      f"the gated; patch distance {p.mean():.2f}, {difference_cell((p - gp).mean(), paired_bootstrap(p, gp))}",
+                      flush=True)
+
+
 if __name__ == "__main__":
-    colour_correction()
-    patch_sizes()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--probes", type=int, nargs="+", choices=(1, 2, 3), default=(1, 2, 3))
+    for probe in parser.parse_args().probes:
+        (colour_correction, patch_sizes, detail_on_the_gate)[probe - 1]()
