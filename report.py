@@ -17,7 +17,7 @@ import platform
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -96,7 +96,8 @@ def make_manifest(params: iu.Params, executed: list[Path], started: float) -> di
         "params": {k.upper(): v for k, v in dataclasses.asdict(params).items()},
         "git_commit": git("rev-parse", "HEAD"),
         "git_dirty": bool(git("status", "--porcelain")),
-        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else f"{device.type}: {platform.processor() or platform.machine()}",
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda"
+        else f"{device.type}: {platform.processor() or platform.machine()}",
         "cpu_threads": torch.get_num_threads(),
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),  # this machine's own
         "cpu": iu.cpu_identity(),
@@ -104,8 +105,8 @@ def make_manifest(params: iu.Params, executed: list[Path], started: float) -> di
         "notebook_cpu_capability": notebook_cpu_capability(),
         "python": platform.python_version(),
         "packages": {name: version(name) for name in PACKAGES},
-        "started": datetime.fromtimestamp(started, timezone.utc).isoformat(timespec="seconds"),
-        "ended": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "started": datetime.fromtimestamp(started, UTC).isoformat(timespec="seconds"),
+        "ended": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(time.time() - started, 1),
         "notebook_seconds": {p.name: round(nbformat.read(p, as_version=4).metadata.papermill.duration, 1)
                              for p in executed},

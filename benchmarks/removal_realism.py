@@ -120,7 +120,8 @@ def training_views(paths, holes: int, removers, seed: int, cache: Path) -> tuple
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--test-holes", type=int, default=21, help="holes per held-out photo (default 21: over 1,000 views per row)")
+    parser.add_argument("--test-holes", type=int, default=21,
+                        help="holes per held-out photo (default 21: over 1,000 views per row)")
     parser.add_argument("--train-holes", type=int, default=10, help="holes per training photo (default 10)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--share", type=float, nargs=2, default=SHARE, metavar=("LOW", "HIGH"),
@@ -222,8 +223,10 @@ def report(rows: dict, away_called: np.ndarray, photos: int) -> str:
         cells = [f"{psnr[capped].mean():.2f}" if capped.any() else "",
                  difference_cell(*_paired(psnr, column(anchor, "psnr"))) if label != "PatchMatch" and capped.all() else "",
                  f"{called.mean():.1%}",
-                 difference_cell(*_paired(100 * called, 100 * column(base, "called")), digits=1) if label != "photo (untouched)" else "",
-                 difference_cell(*_paired(100 * called, 100 * column(anchor, "called")), digits=1) if label != "PatchMatch" else "",
+                 difference_cell(*_paired(100 * called, 100 * column(base, "called")), digits=1)
+                 if label != "photo (untouched)" else "",
+                 difference_cell(*_paired(100 * called, 100 * column(anchor, "called")), digits=1)
+                 if label != "PatchMatch" else "",
                  f"{distance.mean():.2f}",
                  difference_cell(*_paired(distance, column(base, "distance"))) if label != "photo (untouched)" else "",
                  f"{column(values, 'repetition').mean():.2f}", f"{seam[0] / seam[1]:.2f}",

@@ -73,7 +73,8 @@ _EXPORTS = {  # module: the names the notebooks use as iu.<name>
     "study.comparison": "compare results",
     "study.release_recipe": "check_release choose_release export_release train_release_model training_photos",
     "removal.remover": "box_mask check_options make_remover remove_object",
-    "removal.brush": "Brush brush_wanted strokes_mask",
+    "removal.brush": "Brush brush_wanted",
+    "removal.strokes": "strokes_mask",
     "removal.jobs": "find_inputs plan_jobs prepare_output Refused run_job Settings",
     "report.layers": "layer_table",
     "report.figures": "plot_comparison_grid plot_fill_grid plot_image_sizes plot_inpainted_vs_truth plot_losses "
@@ -85,60 +86,130 @@ _SUBMODULES = {info.name for info in pkgutil.iter_modules(__path__)}
 __all__ = list(_MODULE_OF)
 
 if TYPE_CHECKING:  # for IDEs: the same names, imported eagerly
-    from .core.settings import (
-        HUB_ID, MASK_KINDS, notebook_params, PARAM_NAMES, Params, parse_overrides, profile_names, resolve_params)
-    from .core.runtime import resolve_device, seed_everything
+    from .core.kernels import PINNED_CPU_KERNELS, cpu_identity, machine_identity, pin_cpu_kernels, same_maker
     from .core.paths import (
-        atomic_write, atomic_write_text, checkpoints_dir, display_path, figures_dir, NOTEBOOKS_DIR, output_root,
-        reports_dir, ROOT, writable_dir)
-    from .core.kernels import cpu_identity, machine_identity, pin_cpu_kernels, PINNED_CPU_KERNELS, same_maker
+        NOTEBOOKS_DIR,
+        ROOT,
+        atomic_write,
+        atomic_write_text,
+        checkpoints_dir,
+        display_path,
+        figures_dir,
+        output_root,
+        reports_dir,
+        writable_dir,
+    )
+    from .core.runtime import resolve_device, seed_everything
+    from .core.settings import (
+        HUB_ID,
+        MASK_KINDS,
+        PARAM_NAMES,
+        Params,
+        notebook_params,
+        parse_overrides,
+        profile_names,
+        resolve_params,
+    )
     from .core.show import note, show_table
-    from .data.masks import center_mask, check_mask, mask_batch
-    from .data.pixels import to_uint8
-    from .data.photos import DEFAULT_MAX_PIXELS, Photo, PhotoError, read_image, read_mask, read_photo, save_photo
-    from .data.photo_corpus import build_corpus, corpus_photos
     from .data.cats import (
-        CatDataset, load_cats, load_images, open_image, sample_data_path, seed_transform, split_summary, SplitImages,
-        to_rgb)
+        CatDataset,
+        SplitImages,
+        load_cats,
+        load_images,
+        open_image,
+        sample_data_path,
+        seed_transform,
+        split_summary,
+        to_rgb,
+    )
     from .data.heldout import heldout_corpus_images, heldout_images
-    from .networks.gan import (
-        ContextDiscriminator, count_parameters, Discriminator, Generator, hole_crops, make_discriminator,
-        make_generator, PatchDiscriminator)
-    from .networks.losses import (
-        AdversarialLoss, CRITERIA, diff_augment, GeneratorLoss, HingeLoss, PSNR_CAP, reconstruction_loss)
-    from .networks.checkpoints import load_checkpoint, read_checkpoint
+    from .data.masks import center_mask, check_mask, mask_batch
+    from .data.photo_corpus import build_corpus, corpus_photos
+    from .data.photos import DEFAULT_MAX_PIXELS, Photo, PhotoError, read_image, read_mask, read_photo, save_photo
+    from .data.pixels import to_uint8
+    from .evaluation.describe import (
+        describe_realism,
+        describe_seed_spread,
+        describe_winners,
+        difference_between,
+        paired_difference,
+    )
+    from .evaluation.evaluate import (
+        SEED_REPORTED,
+        UNTRAINED,
+        compare_methods,
+        evaluate,
+        evaluate_run,
+        perceptual_metrics,
+        results_table,
+        seed_comparison,
+        untrained_generator,
+    )
+    from .evaluation.metrics import (
+        FID,
+        LPIPS,
+        METRICS,
+        PERCEPTUAL_MODES,
+        Metric,
+        PixelMetrics,
+        image_metrics,
+        perceptual_metric_set,
+        perceptual_weights,
+    )
+    from .evaluation.realism import C2ST, REALISM_COLUMNS, Sharpness, gradient_magnitude, realism_metric_set
+    from .evaluation.stats import paired_bootstrap
+    from .evaluation.tables import load_per_image, load_results, read_spread, read_table, save_table
     from .fills.classical import BASELINES, CLASSICAL
-    from .fills.learned import generator_fill
     from .fills.composite import inpaint
     from .fills.detail import residual_aggregation
-    from .fills.release_model import load_release, ReleaseModel
-    from .evaluation.metrics import (
-        FID, image_metrics, LPIPS, Metric, METRICS, perceptual_metric_set, PERCEPTUAL_MODES, perceptual_weights,
-        PixelMetrics)
-    from .evaluation.realism import C2ST, gradient_magnitude, REALISM_COLUMNS, realism_metric_set, Sharpness
-    from .evaluation.stats import paired_bootstrap
-    from .evaluation.describe import (
-        describe_realism, describe_seed_spread, describe_winners, difference_between, paired_difference)
-    from .evaluation.evaluate import (
-        compare_methods, evaluate, evaluate_run, perceptual_metrics, results_table, seed_comparison, SEED_REPORTED,
-        UNTRAINED, untrained_generator)
-    from .evaluation.tables import load_per_image, load_results, read_spread, read_table, save_table
-    from .training.step import build_models, make_step
-    from .training.loop import RunResult, train_gan
-    from .study.seed_runs import load_trained, RUNS, SeedRun, train_run, train_runs, training_summary
-    from .study.ablation import (
-        ABLATION, ablation_params, ablation_plan, ablation_table, describe_ablation, evaluation_masks, train_ablation)
-    from .study.comparison import compare, results
-    from .study.release_recipe import (
-        check_release, choose_release, export_release, train_release_model, training_photos)
+    from .fills.learned import generator_fill
+    from .fills.release_model import ReleaseModel, load_release
+    from .networks.checkpoints import load_checkpoint, read_checkpoint
+    from .networks.gan import (
+        ContextDiscriminator,
+        Discriminator,
+        Generator,
+        PatchDiscriminator,
+        count_parameters,
+        hole_crops,
+        make_discriminator,
+        make_generator,
+    )
+    from .networks.losses import CRITERIA, PSNR_CAP, AdversarialLoss, GeneratorLoss, HingeLoss, diff_augment, reconstruction_loss
+    from .removal.brush import Brush, brush_wanted
+    from .removal.jobs import Refused, Settings, find_inputs, plan_jobs, prepare_output, run_job
     from .removal.remover import box_mask, check_options, make_remover, remove_object
-    from .removal.brush import Brush, brush_wanted, strokes_mask
-    from .removal.jobs import find_inputs, plan_jobs, prepare_output, Refused, run_job, Settings
-    from .report.layers import layer_table
+    from .removal.strokes import strokes_mask
     from .report.figures import (
-        plot_comparison_grid, plot_fill_grid, plot_image_sizes, plot_inpainted_vs_truth, plot_losses, plot_mask,
-        plot_masks, plot_progress, plot_psnr_distribution, plot_removal, plot_removal_zoom, plot_training_pairs,
-        save_figure)
+        plot_comparison_grid,
+        plot_fill_grid,
+        plot_image_sizes,
+        plot_inpainted_vs_truth,
+        plot_losses,
+        plot_mask,
+        plot_masks,
+        plot_progress,
+        plot_psnr_distribution,
+        plot_removal,
+        plot_removal_zoom,
+        plot_training_pairs,
+        save_figure,
+    )
+    from .report.layers import layer_table
+    from .study.ablation import (
+        ABLATION,
+        ablation_params,
+        ablation_plan,
+        ablation_table,
+        describe_ablation,
+        evaluation_masks,
+        train_ablation,
+    )
+    from .study.comparison import compare, results
+    from .study.release_recipe import check_release, choose_release, export_release, train_release_model, training_photos
+    from .study.seed_runs import RUNS, SeedRun, load_trained, train_run, train_runs, training_summary
+    from .training.loop import RunResult, train_gan
+    from .training.step import build_models, make_step
 
 
 def __getattr__(name: str):

@@ -34,6 +34,7 @@ from .data.photos import DEFAULT_MAX_PIXELS
 from .removal.jobs import (
     Refused,
     Settings,
+    describe_methods,
     describe_sizes,
     missing_folders,
     plan_jobs,
@@ -125,6 +126,9 @@ def parse_args(argv=None):
     parser.add_argument("--max-pixels", type=positive, default=DEFAULT_MAX_PIXELS,
                         help="refuse larger photos, a guard against decompression bombs "
                              f"(default {DEFAULT_MAX_PIXELS:,})")
+    parser.add_argument("--accept-damaged", action="store_true",
+                        help="use a JPEG whose decoder reports damaged data as it decodes (refused by default: part of "
+                             "it is garbage)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda, ... (for --method gan)")
     return parser.parse_args(argv)
 
@@ -132,7 +136,8 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     settings = Settings(box=args.box, dilate=args.dilate, margin=args.margin, feather=args.feather, blend=args.blend,
-                        detail=args.detail, alpha=args.alpha, concat=args.concat, max_pixels=args.max_pixels)
+                        detail=args.detail, alpha=args.alpha, concat=args.concat, max_pixels=args.max_pixels,
+                        damaged="accept" if args.accept_damaged else "refuse")
     try:
         check_options(args.dilate, args.margin, args.feather)
         jobs, notes = plan_jobs(args.image, args.mask, args.output, settings, fmt=args.format, overwrite=args.overwrite)
@@ -151,19 +156,24 @@ def main(argv=None) -> int:
     if leftovers:
         print(f"note: deleted {len(leftovers)} temporary file(s) left in {folder} by an interrupted run",
               file=sys.stderr)
-    from .core.runtime import resolve_device
-
     method = args.method or ("gan" if args.checkpoint else DEFAULT_METHOD)
     try:
-        remover = make_remover(method, args.checkpoint, resolve_device(args.device))
+        device = "cpu"
+        if method == "gan":  # the only method with a device; resolving it loads torch
+            from .core.runtime import resolve_device
+
+            device = resolve_device(args.device)
+        remover = make_remover(method, args.checkpoint, device)
     except (ImportError, OSError, ValueError) as e:
         remove_empty(made)
         what = "--checkpoint" if args.checkpoint else f"--method {method}"
         return fail(f"{what}: {e}; nothing was written")
-    written = []
+    written, used = [], []
     for index, job in enumerate(tqdm(jobs, desc="removing", unit="photo")):
         try:
-            for warning in run_job(job, remover, settings, written):
+            method, warnings = run_job(job, remover, settings, written)
+            used.append(method)
+            for warning in warnings:
                 tqdm.write(f"{job.photo.name}: warning: {warning}", file=sys.stderr)
         except (OSError, ValueError, MemoryError) as e:
             remove_empty(made)
@@ -174,7 +184,8 @@ def main(argv=None) -> int:
                         f"{', '.join(p.name for p in left)}", code=1)
     where = args.output if jobs[0].output == args.output else folder
     strips = " and their comparison strips (*_compare.png)" if args.concat else ""
-    print(f"{len(jobs)} photo(s){strips} written to {where} with {remover.name}: {describe_sizes(written)}")
+    print(f"{len(jobs)} photo(s){strips} written to {where} with {describe_methods(remover.name, used)}: "
+          f"{describe_sizes(written)}")
     return 0
 
 

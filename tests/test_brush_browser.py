@@ -13,25 +13,20 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
+from chromium import CHROMIUM, free_port, start_chromium, stop, wait_for
 from PIL import Image
 
 import inpaint_utils as iu
 from inpaint_utils.removal.remover import dilate_mask
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no /usr/bin/chromium (apt-get install chromium)")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--no-first-run", "--disable-sync", "--disable-quic", "--window-size=1300,2400", "--hide-scrollbars"]
 WIDTH, HEIGHT, SCALE = 1200, 800, 2  # the photo, shown at half its size
 STROKE, SIZE = [(358, 288), (390, 168)], 90  # over the spoon's bowl and handle, in preview pixels
 EXPECTED = (626, 246, 870, 666)  # x0, y0, x1, y1 at 1200x800: the stroke's ends +-45 x 2 photo pixels
@@ -43,52 +38,6 @@ Image.fromarray(skimage.data.coffee()).resize((1200, 800), Image.LANCZOS).save("
 print("brush wanted:", iu.brush_wanted("auto", "photo.png"))  # as notebook 07 decides: True in JupyterLab
 brush = iu.Brush("photo.png", preview=600)
 brush"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(what: str, check, timeout: float):
-    """Poll ``check`` until it returns something true; fail naming ``what`` after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-class DevTools:
-    """The least of the Chrome DevTools protocol: send a command, wait for its answer."""
-
-    def __init__(self, url: str):
-        import websocket
-
-        self.socket = websocket.create_connection(url, timeout=60, suppress_origin=True)
-        self.next = 0
-
-    def send(self, method: str, **params):
-        self.next += 1
-        self.socket.send(json.dumps({"id": self.next, "method": method, "params": params}))
-        while True:
-            answer = json.loads(self.socket.recv())
-            if answer.get("id") == self.next:
-                if "error" in answer:
-                    raise AssertionError(f"{method}: {answer['error']}")
-                return answer.get("result", {})
-
-    def js(self, expression: str):
-        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
-        if "exceptionDetails" in result:
-            raise AssertionError(f"{expression[:80]}: {result['exceptionDetails']}")
-        return result["result"].get("value")
-
-    def mouse(self, kind: str, x: float, y: float, buttons: int):
-        self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", buttons=buttons, clickCount=1)
 
 
 def start_lab(folder: Path, port: int, token: str) -> subprocess.Popen:
@@ -108,17 +57,6 @@ def start_lab(folder: Path, port: int, token: str) -> subprocess.Popen:
            "PYTHONPATH": os.pathsep.join([str(iu.ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
     return subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser"], env=env, cwd=folder,
                             stdout=open(folder / "lab.log", "w"), stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def stop(process: subprocess.Popen | None) -> None:
-    if process is None or process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)  # its own session: the server and its kernel
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
 
 
 def bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
@@ -151,15 +89,7 @@ def test_paint_remove_and_save_in_jupyterlab(tmp_path):
                 return False
 
         wait_for("JupyterLab to answer", lab_up, 60)
-        profile = tmp_path / "chromium"
-        chromium = subprocess.Popen([CHROMIUM, *FLAGS, "--remote-debugging-port=0", f"--user-data-dir={profile}",
-                                     "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                    start_new_session=True)
-        active = profile / "DevToolsActivePort"
-        wait_for("Chromium's DevTools port", lambda: active.exists() and active.read_text().strip(), 30)
-        debug = int(active.read_text().split()[0])
-        pages = json.load(urllib.request.urlopen(f"http://127.0.0.1:{debug}/json/list", timeout=5))
-        devtools = DevTools(next(p for p in pages if p["type"] == "page")["webSocketDebuggerUrl"])
+        chromium, devtools = start_chromium(tmp_path / "chromium")
         devtools.send("Page.enable")
         devtools.send("Emulation.setFocusEmulationEnabled", enabled=True)  # focus, which JupyterLab tracks
         devtools.send("Page.navigate", url=f"{base}/lab/tree/brush.ipynb?token={token}")

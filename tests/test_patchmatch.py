@@ -144,7 +144,10 @@ def test_auto_is_the_commands_default_and_a_checkpoint_means_the_gan(scene, tmp_
     Image.fromarray(scene[0]).save(photo)
     out = tmp_path / "out"
     assert remove_main(["--image", str(photo), "--box", "20,20,40,40", "--output", str(out)]) == 0
-    assert capsys.readouterr().out.split(":")[0].endswith("with auto")
+    assert capsys.readouterr().out.split(":")[0].endswith("with auto (patchmatch)")  # the fill auto chose
+    Image.fromarray(scene[0][:48, :64]).save(photo)
+    assert remove_main(["--image", str(photo), "--box", "20,20,40,40", "--output", str(tmp_path / "small")]) == 0
+    assert capsys.readouterr().out.split(":")[0].endswith("with auto (patchmatch-gated)")
     assert iu.make_remover().name == "auto"
     assert remove_main(["--image", str(photo), "--box", "20,20,40,40", "--output", str(tmp_path / "out2"),
                         "--checkpoint", str(tmp_path / "missing.pt")]) == 2

@@ -23,6 +23,7 @@ from PIL import Image
 import inpaint_utils as iu
 import inpaint_utils.removal.jobs as batch
 from inpaint_utils.core.paths import atomic_write
+from inpaint_utils.data.photos import jpeg_damage
 from inpaint_utils.removal.remover import Remover
 from inpaint_utils.remove import main as remove_main
 
@@ -517,6 +518,17 @@ def test_help_and_refusals_load_no_torch_nor_patchmatch(tmp_path, case):
     assert not {name for name in imported if name.split(".")[0] in ("torch", "torchvision", "patchmatch")}
 
 
+def test_patchmatch_removes_a_photo_without_loading_torch(tmp_path):
+    """The default's path on a photo, as the removal-only install runs it (no torch there)."""
+    cat = save(tmp_path / "cat.png", photo(120, 160))
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "inpaint_utils.remove", "--image", str(cat),
+                           "--box", "40,40,80,80", "--output", str(tmp_path / "out"), "--method", "patchmatch"],
+                          cwd=iu.ROOT, capture_output=True, text=True, timeout=120)
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert done.returncode == 0 and "with patchmatch" in done.stdout and "patchmatch" in imported
+    assert not {name for name in imported if name.split(".")[0] in ("torch", "torchvision")}
+
+
 def test_folder_mode_holds_one_photo_at_a_time(same, tmp_path, capsys, monkeypatch):
     alive, real = [], batch.read_photo
 
@@ -611,3 +623,47 @@ def test_the_command_says_how_large_its_outputs_are_and_keeps_the_strip_screen_s
     assert opened(result).size == (1500, 1000) and opened(strip).size == (1998, 444)
     size = lambda p: f"{p.stat().st_size / 1e6:.1f} MB" if p.stat().st_size >= 1e5 else f"{p.stat().st_size / 1e3:.0f} kB"  # noqa: E731
     assert f"cat.png ({size(result)}), cat_compare.png ({size(strip)})" in out
+
+
+def damaged_jpeg(path):
+    """A JPEG with part of its compressed data zeroed: Pillow decodes it, silently, as garbage."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(Image.fromarray(photo(240, 320)).resize((640, 480)))).save(buffer, "JPEG", quality=90)
+    data = bytearray(buffer.getvalue())
+    start = data.find(b"\xff\xda") + 400
+    data[start:start + 5000] = bytes(5000)
+    path.write_bytes(bytes(data))
+    opened(path)  # Pillow raises nothing
+    return path
+
+
+def test_a_damaged_jpeg_is_refused_or_accepted_with_a_note(tmp_path, capsys):
+    bad = damaged_jpeg(tmp_path / "bad.jpg")
+    assert jpeg_damage(bad).startswith("Corrupt JPEG data")
+    assert jpeg_damage(save(tmp_path / "good.jpg", photo(), quality=90)) is None
+    code, _, err = run(capsys, "--image", bad, "--box", "10,10,60,60", "--output", tmp_path / "out")
+    assert code == 2 and "bad.jpg is a damaged JPEG" in err and "--accept-damaged" in err
+    assert not (tmp_path / "out").exists()
+    code, out, err = run(capsys, "--image", bad, "--box", "10,10,60,60", "--output", tmp_path / "out",
+                         "--accept-damaged")
+    assert code == 0 and "its JPEG data is damaged" in err and (tmp_path / "out" / "bad.png").exists()
+
+
+def test_an_empty_mask_refuses_a_single_photo_and_is_noted_in_a_folder(same, tmp_path, capsys):
+    save(tmp_path / "empty.png", np.zeros((40, 50), np.uint8))
+    code, _, err = run(capsys, "--image", same / "cat.png", "--mask", tmp_path / "empty.png", "--output", tmp_path / "out")
+    assert code == 2 and "marks nothing to remove" in err and not (tmp_path / "out").exists()
+    masks = tmp_path / "masks"
+    masks.mkdir()
+    save(masks / "cat.png", np.zeros((40, 50), np.uint8))
+    save(masks / "dog.png", hole())
+    code, out, err = run(capsys, "--image", same, "--mask", masks, "--output", tmp_path / "folder")
+    assert code == 0 and "cat.png: its mask marks nothing" in err and "written unchanged" in err
+    assert np.array_equal(np.asarray(opened(tmp_path / "folder" / "cat.png")), photo(seed=1))
+
+
+def test_the_last_line_names_the_fill_auto_chose_for_each_photo():
+    assert batch.describe_methods("telea", ["telea", "telea"]) == "telea"
+    assert batch.describe_methods("auto", ["patchmatch"]) == "auto (patchmatch)"
+    assert batch.describe_methods("auto", ["patchmatch", "patchmatch-gated", "patchmatch"]) == \
+        "auto (patchmatch: 2 photos, patchmatch-gated: 1 photo)"

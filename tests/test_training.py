@@ -151,7 +151,8 @@ def test_checkpoint_of_another_architecture_names_the_layer(params):
     state = iu.load_checkpoint(result.checkpoint)
     state["generator"]["conv1.weight"] = torch.zeros(32, 4, 5, 5)
     torch.save(state, result.checkpoint)
-    with pytest.raises(ValueError, match=r"another architecture .* conv1.weight: expected \(64, 4, 5, 5\), found \(32, 4, 5, 5\)"):
+    expected = r"another architecture .* conv1.weight: expected \(64, 4, 5, 5\), found \(32, 4, 5, 5\)"
+    with pytest.raises(ValueError, match=expected):
         train(params, epochs=1)
 
 

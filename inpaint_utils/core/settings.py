@@ -107,7 +107,8 @@ TRAINING_IDENTITY = tuple(f.name for f in fields(Params) if f.metadata.get("trai
 # (RUN_NAME), e.g. sample-BCE_EPOCHS=5, so it never overwrites the profile's figures and checkpoints.
 OUTPUT_NEUTRAL = tuple(f.name for f in fields(Params) if f.metadata.get("neutral"))
 CHOICES = {"mask": MASK_KINDS, "eval_masks": MASK_KINDS[1:], "rec_loss": ("l1", "l2", "psnr"), "prefill": PREFILLS,
-           "crops": ("fixed", "stream", "photos"), "perceptual": ("auto", "off", "required"), "d_arch": D_ARCHS, "g_arch": G_ARCHS}
+           "crops": ("fixed", "stream", "photos"), "perceptual": ("auto", "off", "required"), "d_arch": D_ARCHS,
+           "g_arch": G_ARCHS}
 
 
 def profile_names() -> list[str]:

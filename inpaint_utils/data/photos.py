@@ -9,6 +9,9 @@ that the output shows is said in ``Photo.notes``.
 
 import os
 import re
+import sys
+import tempfile
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,11 +90,46 @@ def _check_header(image: Image.Image, path: Path, max_pixels: int) -> None:
         raise PhotoError(f"{path} is animated ({image.n_frames} frames): save the frame to edit as a still image")
 
 
-def read_photo(path, *, alpha: str = "keep", max_pixels: int = DEFAULT_MAX_PIXELS) -> Photo:
+def read_photo(path, *, alpha: str = "keep", max_pixels: int = DEFAULT_MAX_PIXELS, damaged: str = "refuse") -> Photo:
     """The photo at ``path`` upright in 8-bit RGB, with what its output should carry.
-    ``alpha="keep"`` keeps its transparency beside the pixels; ``"flatten"`` puts it on white."""
+    ``alpha="keep"`` keeps its transparency beside the pixels; ``"flatten"`` puts it on white. A JPEG
+    whose decoder reports damaged data (``jpeg_damage``) is refused, or with ``damaged="accept"``
+    read as it decodes, with a note."""
     with open_photo(path, max_pixels) as image:  # closed after: an animation format keeps its file open
-        return _photo(image, path, alpha)
+        damage = jpeg_damage(path) if image.format in ("JPEG", "MPO") else None
+        if damage and damaged != "accept":
+            raise PhotoError(f"{path} is a damaged JPEG: its decoder says \"{damage}\", so part of it would be "
+                             "garbage; use an undamaged copy, or accept it as it decodes (--accept-damaged)")
+        photo = _photo(image, path, alpha)
+    if damage:
+        photo.notes.append(f"its JPEG data is damaged (\"{damage}\"): used as it decodes (--accept-damaged)")
+    return photo
+
+
+_STDERR = threading.Lock()  # file descriptor 2 is the process's: one capture at a time
+
+
+def jpeg_damage(path) -> str | None:
+    """What libjpeg says of damage in a JPEG's compressed data ("Corrupt JPEG data: premature end of
+    data segment"), or None. Pillow decodes damaged data silently, as garbage (it switches libjpeg's
+    warnings off); OpenCV's decoder prints them on the C library's stderr, read here through a
+    temporary file. Decoded at 1/8 scale: every compressed bit is still read, at a 64th of the work
+    (15 ms for 12 MP)."""
+    import cv2
+
+    data = np.fromfile(path, np.uint8)
+    with _STDERR, tempfile.TemporaryFile() as said:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(said.fileno(), 2)
+        try:
+            cv2.imdecode(data, cv2.IMREAD_REDUCED_GRAYSCALE_8)
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        said.seek(0)
+        lines = said.read().decode(errors="replace").splitlines()
+    return "; ".join(line.strip() for line in lines if "JPEG" in line) or None
 
 
 def _photo(image: Image.Image, path, alpha: str) -> Photo:

@@ -99,4 +99,5 @@ def train_classifier(filled: np.ndarray, real: np.ndarray, epochs: int = 8, seed
 def called_filled(model: CropClassifier, crops: np.ndarray) -> np.ndarray:
     """bool per crop: whether the classifier calls it a fill."""
     with torch.no_grad():
-        return np.concatenate([(model(torch.from_numpy(c)) > 0).numpy() for c in np.array_split(crops, max(1, len(crops) // 256))])
+        chunks = np.array_split(crops, max(1, len(crops) // 256))
+        return np.concatenate([(model(torch.from_numpy(c)) > 0).numpy() for c in chunks])

@@ -71,7 +71,7 @@ def patch_distance(result: np.ndarray, hole: np.ndarray, context: np.ndarray, se
 
     rng = np.random.default_rng(seed)
     distances = []
-    for level, band in enumerate(laplacian_pyramid(result)):
+    for band in laplacian_pyramid(result):
         size = band.shape[1::-1]
         at = [cv2.resize(m.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.5 for m in (hole, context)]
         ours, theirs = patch_set(band, at[0], rng), patch_set(band, at[1], rng)

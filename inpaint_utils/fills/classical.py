@@ -2,17 +2,20 @@
 scikit-image (image by image) and the harmonic fill (a batch, on any device).
 
 A fill sees only the known pixels (the hole is zero). ``learned.py`` gives the generator's fill,
-``composite.py`` puts a fill into the photo.
+``composite.py`` puts a fill into the photo. Torch is imported where a batch fill runs, not here:
+PatchMatch's removal path (``exemplar.py``) runs without it, in the removal-only install.
 """
+
+from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
-from ..data.pixels import to_uint8
+if TYPE_CHECKING:
+    import torch
 
 
 def harmonic_fill(masked: torch.Tensor, mask: torch.Tensor, sweeps: int = 50) -> torch.Tensor:
@@ -26,6 +29,8 @@ def harmonic_fill(masked: torch.Tensor, mask: torch.Tensor, sweeps: int = 50) ->
 
 
 def _harmonic(values, known, sweeps):
+    import torch.nn.functional as F
+
     h, w = values.shape[-2:]
     if min(h, w) > 2:
         size = ((h + 1) // 2, (w + 1) // 2)
@@ -47,6 +52,10 @@ def _harmonic(values, known, sweeps):
 def _per_image_fill(fill_one):
     """Lift ``fill_one(uint8 HxWx3, uint8 hole mask HxW) -> HxWx3`` to a batch fill function."""
     def fill(masked, mask):
+        import torch
+
+        from ..data.pixels import to_uint8
+
         holes = (mask.expand(len(masked), 1, -1, -1)[:, 0].cpu().numpy() > 0).astype(np.uint8)
         images = to_uint8(masked).permute(0, 2, 3, 1).cpu().numpy()
         out = np.stack([np.asarray(fill_one(img, hole), dtype=np.float32) for img, hole in zip(images, holes)])
@@ -58,6 +67,8 @@ def one_image(fill):
     """Lower a batch fill function to one uint8 image (H, W, 3) and hole (H, W) -> float RGB 0-255,
     as object removal calls a fill on a crop (the inverse of ``_per_image_fill``)."""
     def fill_one(img, hole):
+        import torch
+
         masked = torch.from_numpy(np.ascontiguousarray(img[..., :3])).permute(2, 0, 1)[None].float() / 255
         mask = torch.from_numpy(np.asarray(hole) > 0).float()[None, None]
         return fill(masked * (1 - mask), mask)[0].permute(1, 2, 0).cpu().numpy() * 255
@@ -96,7 +107,7 @@ class Classical:
     per_image: Callable | None = None
 
     @classmethod
-    def image_by_image(cls, label: str, fill_one: Callable) -> "Classical":
+    def image_by_image(cls, label: str, fill_one: Callable) -> Classical:
         return cls(label, _per_image_fill(fill_one), fill_one)
 
 

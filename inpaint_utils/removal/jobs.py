@@ -59,6 +59,7 @@ class Settings:
     alpha: str = "keep"
     concat: bool = False
     max_pixels: int = DEFAULT_MAX_PIXELS
+    damaged: str = "refuse"  # a JPEG whose decoder reports damaged data: "refuse" it, or "accept" it with a note
 
 
 @dataclass
@@ -125,7 +126,7 @@ def plan_jobs(image: Path, mask: Path | None, output: Path, settings: Settings, 
     jobs = []
     for photo_path, mask_path in pairs:
         try:
-            photo_format, photo_notes = _check(photo_path, mask_path, settings)
+            photo_format, photo_notes = _check(photo_path, mask_path, settings, single=image.is_file())
         except (OSError, ValueError) as e:
             problems.append(str(e) if str(e).startswith(str(photo_path)) else f"{photo_path.name}: {e}")
             continue
@@ -145,17 +146,21 @@ def plan_jobs(image: Path, mask: Path | None, output: Path, settings: Settings, 
     return jobs, notes
 
 
-def _check(photo_path: Path, mask_path: Path | None, settings: Settings) -> tuple[str, list[str]]:
+def _check(photo_path: Path, mask_path: Path | None, settings: Settings, *, single: bool) -> tuple[str, list[str]]:
     """The photo's format and notes, after decoding it and its mask and checking the mask leaves
-    pixels to fill from after dilation."""
+    pixels to fill from after dilation. An empty mask refuses a ``single`` photo (there is nothing to
+    do); in a folder the photo is written unchanged, with a note, so that every photo has its output."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("ignore")
         warnings.simplefilter("always", UserWarning)  # the library's notes, not Python's own
-        photo = read_photo(photo_path, alpha=settings.alpha, max_pixels=settings.max_pixels)
+        photo = read_photo(photo_path, alpha=settings.alpha, max_pixels=settings.max_pixels, damaged=settings.damaged)
         height, width = photo.pixels.shape[:2]
         mask = box_mask(settings.box, (width, height)) if settings.box else \
             read_mask(mask_path, (width, height), settings.max_pixels)
     notes = photo.notes + [str(w.message) for w in caught]
+    if not mask.any() and single:
+        raise ValueError(f"its mask {mask_path.name} marks nothing to remove: white (>= 127) marks the object, and "
+                         "this mask has no white pixel (is it all black, or the object painted in another colour?)")
     if not mask.any():
         notes.append("its mask marks nothing (white, >= 127, marks what to remove): written unchanged")
     elif not leaves_pixels(mask, settings.dilate):
@@ -245,11 +250,12 @@ def prepare_output(folder: Path) -> list[Path]:
     return remove_leftovers(folder)
 
 
-def run_job(job: Job, remover, settings: Settings, written: list[Path] | None = None) -> list[str]:
+def run_job(job: Job, remover, settings: Settings, written: list[Path] | None = None) -> tuple[str, list[str]]:
     """Remove the marked object from one photo and write the result, then its comparison strip if
-    the job has one; the fill's warnings. Each file is appended to ``written`` once it is written,
-    so that a failure can say exactly what was."""
-    photo = read_photo(job.photo, alpha=settings.alpha, max_pixels=settings.max_pixels)
+    the job has one; the method that filled it ("auto" chooses by the photo's size) and the fill's
+    warnings. Each file is appended to ``written`` once it is written, so that a failure can say
+    exactly what was."""
+    photo = read_photo(job.photo, alpha=settings.alpha, max_pixels=settings.max_pixels, damaged=settings.damaged)
     height, width = photo.pixels.shape[:2]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the check has shown these already
@@ -258,10 +264,11 @@ def run_job(job: Job, remover, settings: Settings, written: list[Path] | None = 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("ignore")
         warnings.simplefilter("always", UserWarning)
-        result = remove_object(photo.pixels, mask, remover, dilate=settings.dilate, margin=settings.margin,
-                               feather=settings.feather, blend=settings.blend, detail=settings.detail) if mask.any() else photo.pixels
+        result = photo.pixels if not mask.any() else remove_object(
+            photo.pixels, mask, remover, dilate=settings.dilate, margin=settings.margin, feather=settings.feather,
+            blend=settings.blend, detail=settings.detail)
     write_outputs(job, photo, mask, result, written)
-    return [str(w.message) for w in caught]
+    return remover.for_image(photo.pixels.shape).fills_with, [str(w.message) for w in caught]
 
 
 def write_outputs(job: Job, photo, mask: np.ndarray, result: np.ndarray, written: list[Path] | None = None) -> None:
@@ -294,6 +301,17 @@ def compare_strip(pixels: np.ndarray, mask: np.ndarray, result: np.ndarray, alph
         return strip, None
     small = fit(alpha)
     return strip, np.concatenate([small, np.full_like(small, 255), small], axis=1)
+
+
+def describe_methods(asked: str, used: list[str]) -> str:
+    """``auto (patchmatch)``, ``auto (patchmatch: 3 photos, patchmatch-gated: 1)`` or ``telea``: the
+    method asked for, and the fills it used where those differ from it."""
+    counts = Counter(used)
+    if set(counts) <= {asked}:
+        return asked
+    if len(counts) == 1:
+        return f"{asked} ({used[0]})"
+    return f"{asked} (" + ", ".join(f"{m}: {n} photo{'s' * (n > 1)}" for m, n in counts.most_common()) + ")"
 
 
 def describe_sizes(paths: list[Path]) -> str:

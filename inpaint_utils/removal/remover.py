@@ -19,57 +19,11 @@ import cv2
 import numpy as np
 
 METHODS = ("auto", "gan", "telea", "navier-stokes", "biharmonic", "harmonic", "patchmatch", "patchmatch-gated")
-# The default removal method, chosen by a rule written down before each comparison. Round 1: the
-# most realistic fill (patch distance, then repetition, against the photo around the hole) whose
-# hole PSNR is within 0.3 dB of the best, on the corpus's held-out photos: PatchMatch was level with
-# the untouched photo on both and had the best PSNR (`python -m benchmarks.realism_ranking`, since
-# replaced). Round 2 (issue 37, written before `python -m benchmarks.removal_realism` ran): among the
-# methods whose hole PSNR is within 0.3 dB of the best, the one the crop classifier calls filled
-# least often; where two are level on that (their paired interval includes 0), the one with the
-# higher hole PSNR. The learned stage (patchmatch-gated) replaces PatchMatch only where its paired
-# interval against PatchMatch favours it on PSNR or realism and does not disfavour it on the other.
-# Round 2's result (126 holes, docs/removal.md): PatchMatch again, 0.24 dB below the best PSNR (harmonic,
-# pasted) and called filled 34.0% of the time against 98.9%; the gate, then a colour correction of
-# PatchMatch's fill at 64 px, cost -0.22 dB (-0.47 to +0.01).
-# Round 3 (issue 37, written before `python -m benchmarks.fill_gate` ran on crops of every size): the
-# gate, retrained with 7x7-patch PatchMatch as its candidate, fills a hole's crop at the crop's own
-# size where crops are small; a candidate default, "auto", gives it every crop up to the largest side
-# measured (64, 96, 128, 192, 256, 384 px) up to which, at every side measured, the gated fill's mean
-# hole PSNR on the corpus's *training* photos is more than 0.3 dB above PatchMatch's (11x11 patches;
-# within 0.3 dB the exemplar fill's texture decides, as in Round 2), and PatchMatch the larger ones.
-# Result: 384 px, the largest side measured (+1.15, +1.26, +0.88, +0.72, +0.60, +0.93 dB from 64 to 384).
-# Written before `python -m benchmarks.removal_realism` ran with it: "auto" replaces PatchMatch as the
-# default only if, on the held-out photos' holes (object-sized, --share 0.003 0.01, and small, --share
-# 0.0001 0.0003), its paired interval against PatchMatch favours it on hole PSNR or on the share called
-# filled and disfavours it on neither; otherwise the default stays PatchMatch.
-# Round 3's result (docs/removal.md): on 126 small holes, all of whose crops it gave to the gate, +0.62 dB
-# (+0.25 to +0.96) but called filled 30.5 points (+24.1 to +37.1) more often than PatchMatch (a smoother
-# fill, as the 100% crops show). So PatchMatch stays the default (the object-sized run was not needed for
-# that, and not finished), "auto" was removed, and the gate is an option for every hole (patchmatch-gated).
-# Round 4 (issue 37's target on 64 px images, where PatchMatch is 1.4-2.0 dB below the harmonic fill;
-# written before `python -m benchmarks.small_images` ran on the photos of lomiri-wallpapers-16.04 and
-# -20.04, which no round has used): whole images of side 64, 96, 128, 192 and 256 px (squares of the
-# photos, shrunk), filled by every method as `remove_object` runs it (its own blend and detail, no
-# dilation), with the seed's centre hole and with random masks. At each side a fill is eligible when its
-# mean hole PSNR is within 0.3 dB of the best on both mask sets (if none is, within 0.3 dB of the best
-# mean of the two); of those, the one the crop classifier called filled least often on Round 3's small
-# holes (the nearest case it measured, crops of a hundred pixels: Navier-Stokes 22.3%, PatchMatch 29.4,
-# Telea 36.4, patchmatch-gated 59.8, harmonic 75.4, the release model 75.7; biharmonic, not measured,
-# last). A candidate default, "auto", gives images whose longer side is at most S to the fill chosen at
-# 64 px, S the largest side up to which that fill is chosen at every side, and larger images (every
-# photo of Rounds 1-3) to PatchMatch. If PatchMatch is chosen at 64 px, the default stays PatchMatch.
-# Round 4's result (84 squares of 14 photos at each side, docs/removal.md): the gated fill at every side
-# measured, 64 to 256 px (on the centre hole and random masks alike it was within 0.3 dB of the best, and
-# PatchMatch was not: 1.1-2.1 dB below it on random masks), +0.28 to +0.85 dB over the better of harmonic
-# and PatchMatch except at 256 px with the centre hole (-0.16, -0.88 to +0.52): "auto" up to 256 px.
-# Round 5 (after Round 4's crops showed its gate as a soft blot on texture from 128 px, a cost its rule
-# could not see; not a rule written before the data): the same run with the patch distance, the realism
-# measure that works on a small image, put the gate's fills as far from the photo's patches as the
-# harmonic fill's from 192 px, and beyond PatchMatch's (level with the photo's) at every side. Issue 37's
-# own targets, set before any round, decide: on 64 px images the default's hole PSNR no worse than the
-# better of harmonic and PatchMatch (the gate: +0.76 and +0.71 dB), on larger images, as on photos, a
-# realism at least PatchMatch's (the gate's patch distance is above it at every side from 96 px). So
-# "auto" gives the gate images of at most 64 px, and PatchMatch every larger one.
+# The default removal method, chosen by rules written down before each comparison (their words and
+# results, Rounds 1-5: docs/removal.md#how-the-default-was-chosen). On photos: the most realistic fill
+# whose hole PSNR on held-out photos is within 0.3 dB of the best, PatchMatch; a learned stage replaces it
+# only where its paired interval favours it on PSNR or realism and disfavours it on neither. On images of
+# at most SMALL_IMAGE px, where PatchMatch has few patches to copy: the learned gate (Round 5).
 DEFAULT_METHOD = "auto"
 SMALL_IMAGE = 64  # auto: images whose longer side is at most this go to the gate (Round 5)
 MODEL_SIZE = 64
@@ -148,7 +102,8 @@ class Remover:
     """How to fill: ``fill`` is a batch fill function; ``size`` the side it works at (None: any);
     ``per_image`` the same fill on one uint8 crop, where the method has one (``fills.Classical``);
     ``blend`` and ``detail``, what ``remove_object`` does after the fill unless told (``OWN_DEFAULTS``);
-    ``small``, another Remover for images whose longer side is at most ``small_side`` ("auto")."""
+    ``small``, another Remover for images whose longer side is at most ``small_side`` ("auto");
+    ``fills_with``, the method that fills (``name`` is the one asked for: "auto" fills with patchmatch)."""
 
     name: str
     fill: object
@@ -158,6 +113,10 @@ class Remover:
     detail: str = "cra"
     small: "Remover | None" = None
     small_side: int = 0
+    fills_with: str = ""
+
+    def __post_init__(self):
+        self.fills_with = self.fills_with or self.name
 
     def for_image(self, shape) -> "Remover":
         """The Remover that fills an image of ``shape``."""
@@ -179,32 +138,39 @@ def make_remover(method: str = DEFAULT_METHOD, checkpoint=None, device="cpu") ->
     """A Remover for ``method``; ``gan`` loads the shipped release model, or the generator of
     ``checkpoint``: a release file or any run's checkpoint (its EMA generator if it has one). A
     file that is neither gives a one-line ValueError; a missing one, FileNotFoundError; ``patchmatch``
-    where PyPatchMatch cannot load, a one-line ImportError saying how to install it. Torch and
-    PyPatchMatch load here, not on import: the command's checks and refusals run without them, in a
-    fraction of a second."""
-    import torch
-
+    where PyPatchMatch cannot load, or a method that needs torch where it is not installed (the
+    removal-only install), a one-line ImportError saying how to install it. Torch and PyPatchMatch
+    load here, not on import: the command's checks and refusals run without them, in a fraction of
+    a second. PatchMatch's path ("auto" on photos) loads no torch at all; without torch, "auto"
+    gives small images to PatchMatch too."""
     from ..fills.classical import CLASSICAL
     from ..fills.exemplar import EXEMPLAR, patchmatch_inpaint
-    from ..fills.learned import generator_fill
-    from ..fills.release_model import is_release_file, load_release
-    from ..networks.checkpoints import build_networks, ema_generator, load_checkpoint
 
-    if method.startswith("patchmatch"):
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; valid methods: {', '.join(METHODS)}")
+    if method.startswith("patchmatch") or method == "auto":
         patchmatch_inpaint()  # a missing package is said now, before the command writes anything
     if method == "auto":
-        return dataclasses.replace(make_remover("patchmatch"), name="auto", small=make_remover("patchmatch-gated"),
-                                   small_side=SMALL_IMAGE)
+        small = make_remover("patchmatch-gated") if has_torch() else None
+        return dataclasses.replace(make_remover("patchmatch"), name="auto", small=small, small_side=SMALL_IMAGE)
+    if method == "patchmatch":
+        return Remover(method, EXEMPLAR[method].fill, None, EXEMPLAR[method].per_image, **OWN_DEFAULTS[method])
+    if not has_torch():
+        raise ImportError("it needs torch, which the removal-only install leaves out; the default "
+                          "(auto) and patchmatch run without it, or install everything with `make setup`")
+    import torch
+
     if method == "patchmatch-gated":
         from ..fills.gated import load_gate
 
         gate = load_gate()
         return Remover(method, gate.fill, None, gate.fill_one, **OWN_DEFAULTS[method])
-    if method in METHODS and method != "gan":
-        chosen = (CLASSICAL | EXEMPLAR)[method]
-        return Remover(method, chosen.fill, None, chosen.per_image, **OWN_DEFAULTS.get(method, {}))
     if method != "gan":
-        raise ValueError(f"unknown method {method!r}; valid methods: {', '.join(METHODS)}")
+        return Remover(method, CLASSICAL[method].fill, None, CLASSICAL[method].per_image)
+    from ..fills.learned import generator_fill
+    from ..fills.release_model import is_release_file, load_release
+    from ..networks.checkpoints import build_networks, ema_generator, load_checkpoint
+
     if checkpoint is None or is_release_file(checkpoint):
         model = load_release(checkpoint)
         model.g.to(device, memory_format=torch.channels_last)
@@ -227,6 +193,13 @@ def make_remover(method: str = DEFAULT_METHOD, checkpoint=None, device="cpu") ->
     g = g.to(device, memory_format=torch.channels_last)  # a third faster on CPU, for batches of windows
     prefill = state["params"].get("prefill", "zero")
     return Remover(f"gan ({Path(checkpoint).name})", generator_fill(g, state.get("fill_colour"), prefill), MODEL_SIZE)
+
+
+def has_torch() -> bool:
+    """Whether torch is installed: the removal-only install (requirements-removal.lock) leaves it out."""
+    import importlib.util
+
+    return importlib.util.find_spec("torch") is not None
 
 
 def remove_object(image: np.ndarray, mask: np.ndarray, remover: Remover, *, dilate: int = 5,

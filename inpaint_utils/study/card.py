@@ -69,11 +69,13 @@ def model_card_markdown(card: dict) -> str:
     recipes = ""
     if card.get("recipes"):
         recipes = "\n\n## The two recipes, and which ships\n\n" + f"**Rule** (fixed before the comparison). {card['rule']}\n\n" \
-            + f"**Choice: the {card['choice']['recipe']} recipe.** The adversarial recipe: {card['choice']['adversarial recipe']}.\n"
+            + f"**Choice: the {card['choice']['recipe']} recipe.** " \
+            + f"The adversarial recipe: {card['choice']['adversarial recipe']}.\n"
         for name, recipe in card["recipes"].items():
             t = recipe["training"]
             recipes += (f"\n### {name.capitalize()} recipe ({t['steps']:,} steps, {t['hours']} h)\n\n"
-                        f"{_metrics_tables(recipe['metrics'])}\n\nDifferences with their paired bootstrap intervals over images:\n\n"
+                        f"{_metrics_tables(recipe['metrics'])}\n\n"
+                        "Differences with their paired bootstrap intervals over images:\n\n"
                         f"{_differences_table(recipe['differences'])}\n")
     return f"""# Model card: the release inpainter
 

@@ -1,11 +1,12 @@
 """How far above harmonic the classical fills reach with hindsight: per image, the best of them.
 
-    python -m benchmarks.fill_oracle        # under a minute
+    python -m benchmarks.probes.fill_oracle        # under a minute
 
 For the held-out photos and the held-out corpus crops, with the model card's masks (the centre hole
-and ``ablation.evaluation_masks``' random ones), prints harmonic's mean hole PSNR and that of an oracle which, knowing the truth, takes each image's
-best classical fill (``fills.BASELINES``). A learned fill that beats harmonic by more than this
-oracle must predict content that none of these fills has; a scale for the release model's targets.
+and ``ablation.evaluation_masks``' random ones), prints harmonic's mean hole PSNR and that of an
+oracle which, knowing the truth, takes each image's best classical fill (``fills.BASELINES``). A
+learned fill that beats harmonic by more than this oracle must predict content that none of these
+fills has; a scale for the release model's targets.
 """
 
 

@@ -1,7 +1,7 @@
 """Can the release network learn a correction at all, and does what it learns carry over?
 
-    python -m benchmarks.fit_probe                # 400 steps an arm, about 5 min on 2 CPU threads
-    python -m benchmarks.fit_probe --steps 1000 --set LR=1e-3
+    python -m benchmarks.probes.fit_probe                # 400 steps an arm, about 5 min on 2 CPU threads
+    python -m benchmarks.probes.fit_probe --steps 1000 --set LR=1e-3
 
 The release recipe (fp32, no EMA, pixel loss only) trained twice from the same weights for the
 same steps: on a fixed set of 64 training crops drawn again and again ("fixed crops"), and on fresh
@@ -22,7 +22,7 @@ import torch
 import torch.nn as nn
 
 import inpaint_utils as iu
-from benchmarks.release_correction import measure
+from benchmarks.probes.release_correction import measure
 from inpaint_utils.core.runtime import device_name
 from inpaint_utils.core.settings import parse_overrides
 from inpaint_utils.data.crops import PhotoCrops

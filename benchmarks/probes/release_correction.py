@@ -1,7 +1,7 @@
 """How much the release model changes its harmonic pre-fill: is its network doing anything?
 
-    python -m benchmarks.release_correction                        # the shipped model
-    python -m benchmarks.release_correction --model out/inpainter.pt
+    python -m benchmarks.probes.release_correction                        # the shipped model
+    python -m benchmarks.probes.release_correction --model out/inpainter.pt
 
 The release model's output is the harmonic fill plus a learnt correction (``fills.generator_output``).
 For the same crops and masks this prints, on training crops (``batches.PhotoCrops`` of the recipe's

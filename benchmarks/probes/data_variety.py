@@ -2,7 +2,7 @@
 of steps with CROPS=fixed, CROPS=stream and CROPS=stream + SYNTHETIC, measured on the held-out
 photos (hole PSNR, centre and random masks) beside its harmonic prefill.
 
-    python -m benchmarks.data_variety --steps 400            # about 4 min a row on one CPU thread
+    python -m benchmarks.probes.data_variety --steps 400            # about 4 min a row on one CPU thread
 
 Every row starts from the same weights and draws the same masks; only the images differ.
 """
@@ -28,7 +28,8 @@ ROWS = {"fixed crops": dict(crops="fixed", synthetic=0.0), "fresh crops": dict(c
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=400)
-    parser.add_argument("--adv-weight", type=float, default=0.0, help="0, the recipe's, trains G alone; 0.01 with the local D is the measured GAN variant")
+    parser.add_argument("--adv-weight", type=float, default=0.0,
+                        help="0, the recipe's, trains G alone; 0.01 with the local D is the measured GAN variant")
     args = parser.parse_args(argv)
     os.environ.setdefault("INPAINT_OUTPUT_ROOT", tempfile.mkdtemp(prefix="data-variety-"))
     base = dataclasses.replace(iu.resolve_params("release"), device="cpu", steps_per_epoch=args.steps, val_every=0,

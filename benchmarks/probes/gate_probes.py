@@ -1,7 +1,7 @@
 """Probes on the corpus's *training* photos that steer the fill gate (docs/removal.md, Rounds 3 and 5);
 the held-out photos stay unseen.
 
-    python -m benchmarks.gate_probes [--probes 1 2 3]    # 5 minutes for 1 and 2, 5 for 3, on two cores
+    python -m benchmarks.probes.gate_probes [--probes 1 2 3]    # 5 minutes for 1 and 2, 5 for 3, on two cores
 
 1. **A colour correction of PatchMatch at a photo's resolution** (Round 2's use of the gate): on two
    object-sized holes in each of 12 training photos, PatchMatch's full-size fill moved toward the

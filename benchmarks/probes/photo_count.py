@@ -1,15 +1,15 @@
 """What more photos buy: the release recipe trained for the same steps on 5, 10 and all 22 of its
 training photos, measured on photos none of them saw, beside its harmonic start.
 
-    python -m benchmarks.photo_count --steps 1000                    # about 4 min a row on 2 CPU threads
-    python -m benchmarks.photo_count --steps 1000 --set REC_LOSS=l1  # another loss, or any parameter
+    python -m benchmarks.probes.photo_count --steps 1000                    # about 4 min a row on 2 CPU threads
+    python -m benchmarks.probes.photo_count --steps 1000 --set REC_LOSS=l1  # another loss, or any parameter
 
 The 5 are the sample data's photos (what the release model saw before the corpus); each larger
 set adds corpus photos, alternating between its two packages. Every row starts from the same
 weights and draws the same crops' positions and masks; only the photos differ. Printed per row:
 hole PSNR minus harmonic's, with its 95% paired bootstrap interval over images, on the held-out
 photos and the held-out corpus crops (centre hole and random masks), and the mean correction the
-model adds to its harmonic start in the hole (``benchmarks/release_correction.py``), in grey levels.
+model adds to its harmonic start in the hole (``benchmarks/probes/release_correction.py``), in grey levels.
 """
 
 import argparse
@@ -23,7 +23,7 @@ import torch
 import torch.nn as nn
 
 import inpaint_utils as iu
-from benchmarks.release_correction import measure
+from benchmarks.probes.release_correction import measure
 from inpaint_utils.core.settings import parse_overrides
 from inpaint_utils.data.photo_corpus import read_manifest
 from inpaint_utils.evaluation.describe import paired_difference
