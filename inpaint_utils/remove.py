@@ -49,7 +49,7 @@ from .removal.remover import (
     MAX_CROP_PIXELS,
     MAX_DILATE,
     METHODS,
-    SMALL_IMAGE,
+    USES,
     check_options,
     make_remover,
 )
@@ -79,7 +79,9 @@ def parse_args(argv=None):
         word = given.pop(0)
         joined = word == "--box" and given and re.fullmatch(r"-\d+(,-?\d+)*", given[0])
         argv.append(f"--box={given.pop(0)}" if joined else word)
+    uses = "\n".join(f"  {method:<17} {use}" for method, use in USES.items())
     parser = argparse.ArgumentParser(prog="python -m inpaint_utils.remove", description=__doc__,
+                                     epilog=f"methods, and when each is the right choice:\n{uses}",
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--image", type=Path, required=True, help="a photo, or a folder of photos")
     where = parser.add_mutually_exclusive_group(required=True)
@@ -95,13 +97,9 @@ def parse_args(argv=None):
     parser.add_argument("--alpha", choices=("keep", "flatten"), default="keep",
                         help="keep a photo's transparency (default) or put it on white")
     parser.add_argument("--overwrite", action="store_true", help="replace earlier results (never an input)")
-    parser.add_argument("--method", choices=METHODS,
-                        help=f"{DEFAULT_METHOD} (default; gan with --checkpoint): patchmatch on photos, "
-                             f"patchmatch-gated on images of at most {SMALL_IMAGE} px; patchmatch: the hole made of the "
-                             "photo's own patches at full resolution (PyPatchMatch); patchmatch-gated: PatchMatch and the "
-                             "harmonic fill mixed pixel by pixel by a learned gate (models/gate/: higher hole PSNR where "
-                             "PatchMatch has few patches, smoother at 100%%); gan: a trained 64x64 generator; or a "
-                             "classical method at full resolution")
+    parser.add_argument("--method", choices=METHODS, metavar="METHOD",
+                        help=f"the fill: {', '.join(METHODS)} (default {DEFAULT_METHOD}; gan with --checkpoint); "
+                             "see the methods below")
     parser.add_argument("--checkpoint", type=Path,
                         help="implies --method gan: a release model file or any checkpoint of this project; "
                              "without it, gan uses the release model that ships in models/release/")

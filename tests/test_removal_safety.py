@@ -667,3 +667,12 @@ def test_the_last_line_names_the_fill_auto_chose_for_each_photo():
     assert batch.describe_methods("auto", ["patchmatch"]) == "auto (patchmatch)"
     assert batch.describe_methods("auto", ["patchmatch", "patchmatch-gated", "patchmatch"]) == \
         "auto (patchmatch: 2 photos, patchmatch-gated: 1 photo)"
+
+
+def test_help_says_in_one_line_when_each_method_is_the_right_choice(capsys):
+    from inpaint_utils.removal.remover import METHODS
+
+    with pytest.raises(SystemExit):
+        remove_main(["--help"])
+    epilog = capsys.readouterr().out.split("methods, and when each is the right choice:")[1].strip().splitlines()
+    assert sorted(line.split()[0] for line in epilog) == sorted(METHODS)

@@ -19,6 +19,16 @@ import cv2
 import numpy as np
 
 METHODS = ("auto", "gan", "telea", "navier-stokes", "biharmonic", "harmonic", "patchmatch", "patchmatch-gated")
+USES = {  # when each method is the right choice, one line each (the command's --help; docs/removal.md measures them)
+    "auto": "the default: PatchMatch on photos, the learned gate on images of at most 64 px",
+    "patchmatch": "photos: the hole made of the photo's own patches at full resolution, the most realistic at 100%",
+    "patchmatch-gated": "tiny images and holes of a few dozen pixels: PatchMatch mixed with a smooth fill, higher PSNR",
+    "gan": "research: the shipped 64x64 model (or --checkpoint), blended in; a smooth fill at photo scale",
+    "harmonic": "smooth surroundings (sky, a wall, a blurred background): a soft diffusion, no texture",
+    "telea": "thin marks (scratches, wires, text): fast; streaks across larger holes",
+    "navier-stokes": "thin marks, as telea, a little smoother",
+    "biharmonic": "small holes in smooth gradients; slow on large holes",
+}
 # The default removal method, chosen by rules written down before each comparison (their words and
 # results, Rounds 1-5: docs/removal.md#how-the-default-was-chosen). On photos: the most realistic fill
 # whose hole PSNR on held-out photos is within 0.3 dB of the best, PatchMatch; a learned stage replaces it
