@@ -43,11 +43,13 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     import uvicorn
 
-    from .removal.page import create_app
+    from .removal.page import LOCAL_HOSTS, create_app
 
-    app = create_app(args.method, max_pixels=args.max_pixels, accept_damaged=args.accept_damaged)
+    local = args.host in ("127.0.0.1", "localhost", "::1")
+    app = create_app(args.method, max_pixels=args.max_pixels, accept_damaged=args.accept_damaged,
+                     hosts=LOCAL_HOSTS if local else ("*",))
     url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
-    where = "this computer only" if args.host in ("127.0.0.1", "localhost", "::1") else f"every address of {args.host}"
+    where = "this computer only" if local else f"every address of {args.host}"
     print(f"Remove objects at {url} (listening on {where}; --host changes it). Uploads and results stay in "
           f"{app.state.workdir}, deleted when this stops. Ctrl+C stops it.", flush=True)
     if not args.no_browser:

@@ -103,6 +103,7 @@ def test_the_page_is_served_on_localhost_and_says_so(server):
         assert server.call(asset)[0] == 200
     assert "this computer only" in server.banner and "127.0.0.1" in server.banner
     assert server.workdir.is_dir()
+    assert server.call("/", headers={"Host": "photos.example.com"})[0] == 400  # another site's name for this address
 
 
 def test_open_remove_more_undo_and_download(server):

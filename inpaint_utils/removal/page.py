@@ -22,6 +22,7 @@ import numpy as np
 from fastapi import FastAPI, File, HTTPException, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse
 from pydantic import BaseModel
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from ..data.photos import DEFAULT_MAX_PIXELS, PHOTO_SUFFIXES, WRITABLE, PhotoError, output_format, read_photo, save_photo
 from .remover import DEFAULT_METHOD, dilate_mask, make_remover, remove_object
@@ -29,6 +30,7 @@ from .strokes import strokes_mask
 
 HERE = Path(__file__).parent
 DILATE = 5  # remove_object's default, as the command's --dilate
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 
 
 @dataclass
@@ -56,9 +58,10 @@ class Strokes(BaseModel):
 
 
 def create_app(method: str = DEFAULT_METHOD, *, max_pixels: int = DEFAULT_MAX_PIXELS, accept_damaged: bool = False,
-               workdir: Path | None = None) -> FastAPI:
+               workdir: Path | None = None, hosts: tuple[str, ...] = LOCAL_HOSTS) -> FastAPI:
     """The page's app. Uploads and results stay under ``workdir`` (a new temporary folder unless
-    given), which the app deletes when it stops."""
+    given), which the app deletes when it stops. Requests must name one of ``hosts`` as their Host:
+    a web page elsewhere cannot reach the photos through a DNS name that points here ("*": any)."""
     opened: dict[str, Opened] = {}
     removers = {}
 
@@ -68,6 +71,7 @@ def create_app(method: str = DEFAULT_METHOD, *, max_pixels: int = DEFAULT_MAX_PI
         shutil.rmtree(app.state.workdir, ignore_errors=True)
 
     app = FastAPI(title="Remove objects", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))
     app.state.workdir = Path(workdir or tempfile.mkdtemp(prefix="inpaint-app-"))
 
     def find(photo_id: str) -> Opened:
