@@ -168,8 +168,6 @@ def make_remover(method: str = DEFAULT_METHOD, checkpoint=None, device="cpu") ->
     if not has_torch():
         raise ImportError("it needs torch, which the removal-only install leaves out; the default "
                           "(auto) and patchmatch run without it, or install everything with `make setup`")
-    import torch
-
     if method == "patchmatch-gated":
         from ..fills.gated import load_gate
 
@@ -177,6 +175,8 @@ def make_remover(method: str = DEFAULT_METHOD, checkpoint=None, device="cpu") ->
         return Remover(method, gate.fill, None, gate.fill_one, **OWN_DEFAULTS[method])
     if method != "gan":
         return Remover(method, CLASSICAL[method].fill, None, CLASSICAL[method].per_image)
+    import torch
+
     from ..fills.learned import generator_fill
     from ..fills.release_model import is_release_file, load_release
     from ..networks.checkpoints import build_networks, ema_generator, load_checkpoint
