@@ -1,0 +1,129 @@
+"""The structure benchmark's parts: edge continuity and layout PSNR rank fills as a person would, holes
+land across the photo's edges at the size asked, and the classical guided fills do what they claim
+(the line-guided fill continues a straight edge; the sampling area keeps far-away pixels out)."""
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+from inpaint_utils.data.structure_holes import SHAPES, cuts, line_segments, silhouette, sized, structure_holes
+from inpaint_utils.evaluation.structure import edge_scores, layout_psnr
+from inpaint_utils.fills.guided import line_guided_fill, sampling_area_fill, sampling_band, trusted_lines
+
+
+def split_scene(size=256, noise=4, seed=0):
+    """Two flat regions split by a diagonal line (grain added), and a box over the line's middle."""
+    rng = np.random.default_rng(seed)
+    ys, xs = np.mgrid[:size, :size]
+    upper = ys < 0.5 * xs + 0.25 * size
+    image = np.where(upper[..., None], [200, 170, 120], [60, 90, 140]).astype(np.float32)
+    image = (image + rng.normal(0, noise, image.shape)).clip(0, 255).astype(np.uint8)
+    hole = np.zeros((size, size), bool)
+    hole[int(0.35 * size):int(0.75 * size), int(0.3 * size):int(0.65 * size)] = True
+    return image, hole
+
+
+def pasted(fill, image, hole):
+    return np.where(hole[..., None], np.rint(fill).clip(0, 255).astype(np.uint8), image)
+
+
+def test_edge_f1_is_one_for_the_truth_and_drops_for_a_blur():
+    """A photo's many weaker edges vanish under a blur (a straight high-contrast step survives one:
+    Canny finds a blurred step where it was, which is why a smear, not a blur, breaks a line)."""
+    image = data.astronaut()[:256, 256:].copy()
+    hole = np.zeros(image.shape[:2], bool)
+    hole[64:192, 64:192] = True
+    assert edge_scores(image, image, hole)["f1"] == 1.0
+    blurred = pasted(cv2.GaussianBlur(image, (0, 0), 6), image, hole)
+    scores = edge_scores(blurred, image, hole)
+    assert scores["recall"] < 0.6 and scores["f1"] < 0.7
+
+
+def test_edge_scores_of_empty_sets_are_defined():
+    flat = np.full((64, 64, 3), 128, np.uint8)
+    hole = np.zeros((64, 64), bool)
+    hole[20:40, 20:40] = True
+    assert edge_scores(flat, flat, hole)["f1"] == 1.0  # no edge to find, none drawn
+    drawn = flat.copy()
+    drawn[26:34, 26:34] = 250
+    scores = edge_scores(drawn, flat, hole)  # none to find, some drawn: all false
+    assert (scores["precision"], scores["recall"], scores["f1"]) == (0.0, 1.0, 0.0)
+
+
+def test_the_line_guided_fill_continues_a_straight_edge_a_smear_does_not():
+    image, hole = split_scene()
+    blank = image * (~hole)[..., None]
+    assert len(trusted_lines(blank, hole)) == 1  # the diagonal, once (not its two sides)
+    guided = pasted(line_guided_fill(blank, hole), image, hole)
+    smeared = pasted(cv2.inpaint(blank, hole.astype(np.uint8), 3, cv2.INPAINT_NS), image, hole)
+    smeared = pasted(cv2.GaussianBlur(smeared, (0, 0), 8), image, hole)
+    g, s = edge_scores(guided, image, hole), edge_scores(smeared, image, hole)
+    assert g["f1"] > 0.8 and g["f1"] > s["f1"] + 0.2
+    assert layout_psnr(guided, image, hole) > layout_psnr(smeared, image, hole)
+
+
+def test_no_line_is_trusted_in_texture_and_the_fill_falls_back_to_patchmatch():
+    rng = np.random.default_rng(1)
+    image = cv2.GaussianBlur(rng.integers(0, 255, (160, 160, 3), dtype=np.uint8), (0, 0), 1.5)
+    hole = np.zeros((160, 160), bool)
+    hole[50:110, 60:100] = True
+    blank = image * (~hole)[..., None]
+    assert trusted_lines(blank, hole) == []
+    out = line_guided_fill(blank, hole)
+    assert out.shape == image.shape and (out[~hole] == image[~hole]).all()
+
+
+def test_the_sampling_area_copies_nothing_from_far_away():
+    """A red square far from the hole, grey texture around it: only the band around the hole is a
+    source, so no red comes in (with the sampling area inverted, only far pixels would be copied)."""
+    rng = np.random.default_rng(2)
+    image = (120 + rng.normal(0, 10, (200, 200, 3))).clip(0, 255).astype(np.uint8)
+    image[:50, :50] = (230, 20, 20)
+    hole = np.zeros((200, 200), bool)
+    hole[120:170, 120:170] = True
+    assert not sampling_band(hole)[:50, :50].any()
+    out = sampling_area_fill(image * (~hole)[..., None], hole)
+    red = (out[..., 0] > 180) & (out[..., 1] < 60)
+    assert not red[hole].any() and (out[~hole] == image[~hole]).all()
+
+
+def test_the_layout_psnr_prefers_a_blurred_truth_to_a_wrong_colour():
+    image, hole = split_scene()
+    blurred = pasted(cv2.GaussianBlur(image, (0, 0), 6), image, hole)
+    wrong = pasted(np.full_like(image, (40, 200, 40)), image, hole)
+    assert layout_psnr(blurred, image, hole) > layout_psnr(wrong, image, hole) + 10
+
+
+def test_edge_holes_lie_across_the_photos_edge_and_cover_the_share_asked():
+    image, _ = split_scene(512, noise=2)
+    holes = structure_holes(image, 5, np.random.default_rng(3), share=(0.05, 0.1), placement="edge")
+    truth = line_segments(image)[0]  # the diagonal
+    ys, xs = np.mgrid[:512, :512]
+    on_edge = np.abs(ys - (0.5 * xs + 128)) < 2
+    for hole in holes:
+        assert hole.segment is not None and cuts(hole.mask, hole.segment)
+        assert abs(np.subtract(hole.segment[3], hole.segment[1]) / np.subtract(hole.segment[2], hole.segment[0])
+                   - 0.5) < 0.05  # the segment is the diagonal
+        assert (hole.mask & on_edge).any()  # the edge passes through the hole...
+        left, right = on_edge & (xs < xs[hole.mask].min()), on_edge & (xs > xs[hole.mask].max())
+        assert left.any() and right.any()  # ...and goes on either side of it
+        assert 0.045 <= hole.share <= 0.105 and hole.share == pytest.approx(hole.mask.mean())
+    assert cuts(np.ones((512, 512), bool), truth) is False
+
+
+def test_holes_are_reproducible_and_random_ones_cover_their_share():
+    photo = np.random.default_rng(4).integers(0, 255, (300, 400, 3), dtype=np.uint8)
+    a = structure_holes(photo, 5, np.random.default_rng(5), share=(0.03, 0.3), placement="random")
+    b = structure_holes(photo, 5, np.random.default_rng(5), share=(0.03, 0.3), placement="random")
+    assert sorted(h.shape for h in a) == sorted(SHAPES)  # each shape in turn
+    assert all((x.mask == y.mask).all() for x, y in zip(a, b))
+    assert all(0.027 <= h.share <= 0.33 for h in a)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_large_silhouette_is_squeezed_to_fit_and_keeps_its_area(shape):
+    outline = silhouette(shape, np.random.default_rng(6))
+    mask = sized(outline, 0.3, (300, 400))
+    assert mask.shape[0] <= 0.92 * 300 + 1 and mask.shape[1] <= 0.92 * 400 + 1
+    assert mask.sum() / (300 * 400) == pytest.approx(0.3, rel=0.1)
