@@ -17,7 +17,7 @@ BELOW |= {"evaluation": [*BELOW["fills"], "fills"], "removal": [*BELOW["fills"],
 BELOW |= {"training": [*BELOW["evaluation"], "evaluation"]}
 BELOW |= {"study": [*BELOW["training"], "training"]}
 BELOW |= {"report": [*BELOW["study"], "study", "removal"]}
-COMMANDS = {"remove", "app", "train_release", "train_gate", "corpus"}  # the top level: thin commands over the folders
+COMMANDS = {"remove", "app", "train_release", "train_gate", "train_edges", "corpus"}  # the top level: thin commands over the folders
 
 
 def imports_of(path, text=None):
