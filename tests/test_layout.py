@@ -17,7 +17,8 @@ BELOW |= {"evaluation": [*BELOW["fills"], "fills"], "removal": [*BELOW["fills"],
 BELOW |= {"training": [*BELOW["evaluation"], "evaluation"]}
 BELOW |= {"study": [*BELOW["training"], "training"]}
 BELOW |= {"report": [*BELOW["study"], "study", "removal"]}
-COMMANDS = {"remove", "app", "train_release", "train_gate", "train_edges", "corpus"}  # the top level: thin commands over the folders
+# the top level: thin commands over the folders
+COMMANDS = {"remove", "app", "train_release", "train_gate", "train_edges", "corpus"}
 
 
 def imports_of(path, text=None):
