@@ -93,7 +93,7 @@ def test_a_missing_or_foreign_gate_file_says_so(tmp_path):
     with pytest.raises(FileNotFoundError, match="train_gate"):
         load_gate(tmp_path / "none.pt")
     torch.save({"format": "something else"}, tmp_path / "other.pt")
-    with pytest.raises(ValueError, match="not a fill gate"):
+    with pytest.raises(ValueError, match="is not this project.s fill gate"):
         load_gate(tmp_path / "other.pt")
     (tmp_path / "text.pt").write_text("hello")
     with pytest.raises(ValueError, match="not a readable fill gate"):

@@ -89,7 +89,7 @@ def test_a_missing_or_foreign_file_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="train_edges"):
         load_structure(tmp_path / "none.pt")
     torch.save({"format": "something else"}, tmp_path / "other.pt")
-    with pytest.raises(ValueError, match="not an edge generator of this project"):
+    with pytest.raises(ValueError, match="is not this project.s edge generator"):
         load_structure(tmp_path / "other.pt")
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from ..core.paths import ROOT
+from ..networks.checkpoints import load_shipped
 from ..networks.gate import FillGate, gate_features, hole_depth
 from .classical import harmonic_fill, one_image
 from .exemplar import SMALL_EXEMPLAR
@@ -57,16 +58,7 @@ class ShippedGate:
 
 def load_gate(path: Path | None = None) -> ShippedGate:
     """The shipped fill gate (``models/gate/fill_gate.pt``, trained by ``python -m inpaint_utils.train_gate``)."""
-    path = Path(path or GATE_FILE)
-    if not path.is_file():
-        raise FileNotFoundError(f"no fill gate at {path}: it ships with the repository (models/gate/); "
-                                "`python -m inpaint_utils.train_gate` trains it again")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:
-        raise ValueError(f"{path} is not a readable fill gate ({type(e).__name__})") from None
-    if not isinstance(state, dict) or state.get("format") != GATE_FORMAT:
-        raise ValueError(f"{path} is not a fill gate of this project (format {GATE_FORMAT})")
+    state = load_shipped(path or GATE_FILE, GATE_FORMAT, "fill gate", "train_gate")
     gate = FillGate(state["width"])
     gate.load_state_dict(state["gate"])
     return ShippedGate(gate.eval(), state.get("card", {}))

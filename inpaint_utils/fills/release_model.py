@@ -11,6 +11,7 @@ import torch
 
 from ..core.paths import ROOT
 from ..core.settings import Params
+from ..networks.checkpoints import load_shipped
 from ..networks.gan import Generator, make_generator
 from .learned import generator_fill
 
@@ -55,19 +56,11 @@ def is_release_file(path) -> bool:
 def load_release(path: Path | None = None, device="cpu", check: bool = True) -> ReleaseModel:
     """The shipped model; ``check`` verifies its sha256 against the card beside it."""
     path = Path(path or RELEASE_DIR / MODEL_FILE)
-    if not path.is_file():
-        raise FileNotFoundError(f"no release model at {path}: it ships with the repository (models/release/); "
-                                "`python -m inpaint_utils.train_release` trains and exports it again")
     card_path = path.parent / CARD_JSON
     card = json.loads(card_path.read_text()) if card_path.is_file() else {}
-    if check and card.get("sha256") != sha256(path):
+    if check and path.is_file() and card.get("sha256") != sha256(path):
         raise ValueError(f"{path} does not match the sha256 in {card_path}: the file was changed or truncated")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:
-        raise ValueError(f"{path} is not a readable release model ({type(e).__name__})") from None
-    if not isinstance(state, dict) or state.get("format") != RELEASE_FORMAT:
-        raise ValueError(f"{path} is not a release model of this project (format {RELEASE_FORMAT})")
+    state = load_shipped(path, RELEASE_FORMAT, "release model", "train_release")
     g = make_generator(state.get("g_arch", "seed"))
     g.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state["generator"].items()})
     return ReleaseModel(g.to(device).eval(), state["prefill"], state["fill_colour"], card, path)

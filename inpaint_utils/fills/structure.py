@@ -86,20 +86,10 @@ def edge_guided_fill(image: np.ndarray, hole: np.ndarray, edges: np.ndarray) -> 
 def load_structure(path: Path | None = None) -> StructureStage:
     """The shipped edge generator (``models/edges/edge_generator.pt``, trained by
     ``python -m inpaint_utils.train_edges``), in float32 for the CPU."""
-    import torch
-
+    from ..networks.checkpoints import load_shipped
     from ..networks.edges import EdgeGenerator
 
-    path = Path(path or EDGE_FILE)
-    if not path.is_file():
-        raise FileNotFoundError(f"no edge generator at {path}: it ships with the repository (models/edges/); "
-                                "`python -m inpaint_utils.train_edges` trains it again")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as e:
-        raise ValueError(f"{path} is not a readable edge generator ({type(e).__name__})") from None
-    if not isinstance(state, dict) or state.get("format") != EDGE_FORMAT:
-        raise ValueError(f"{path} is not an edge generator of this project (format {EDGE_FORMAT})")
+    state = load_shipped(path or EDGE_FILE, EDGE_FORMAT, "edge generator", "train_edges")
     g = EdgeGenerator()
     g.load_state_dict({k: v.float() for k, v in state["g"].items()})
     return StructureStage(g.eval(), state["size"], state.get("card", {}))

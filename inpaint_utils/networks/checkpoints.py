@@ -109,3 +109,20 @@ def ema_generator(state: dict) -> Generator | None:
     g = make_generator(state["params"].get("g_arch", "seed"))
     g.load_state_dict({k.removeprefix("module."): v for k, v in state["ema"].items() if k.startswith("module.")})
     return g.eval()
+
+
+def load_shipped(path: Path, fmt: str, what: str, command: str) -> dict:
+    """The state dict of a network file that ships in models/ (``fmt``: its format), on the CPU, or a
+    one-line error: FileNotFoundError naming ``command``, which trains and exports it again, and
+    ValueError for a file that cannot be read or is another kind of file."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no {what} at {path}: the repository ships one in models/, and "
+                                f"`python -m inpaint_utils.{command}` trains and exports it again")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:
+        raise ValueError(f"{path} is not a readable {what} ({type(e).__name__})") from None
+    if not isinstance(state, dict) or state.get("format") != fmt:
+        raise ValueError(f"{path} is not this project's {what} (format {fmt})")
+    return state
