@@ -99,8 +99,9 @@ def server():
 def test_the_page_is_served_on_localhost_and_says_so(server):
     status, page, _ = server.call("/")
     assert status == 200 and b'id="remove"' in page and b"page.js" in page
-    for asset in ("/page.js", "/page.css"):
+    for asset in ("/page.js", "/page.css", "/brush.js"):
         assert server.call(asset)[0] == 200
+    assert server.call("/page.py")[0] == 404  # the page's files only, not the package's
     assert "this computer only" in server.banner and "127.0.0.1" in server.banner
     assert server.workdir.is_dir()
     assert server.call("/", headers={"Host": "photos.example.com"})[0] == 400  # another site's name for this address

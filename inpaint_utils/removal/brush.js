@@ -9,6 +9,32 @@ function element(tag, attributes = {}, text = "") {
   return node;
 }
 
+// One stroke on a 2D context, as Python draws it again (removal/strokes.py): a round-capped line of
+// its size, an eraser clearing, a box filled. The removal web page (page.js) draws with it too.
+export function drawStroke(g, stroke, colour = "#fff") {
+  const pts = stroke.points;
+  g.save();
+  g.fillStyle = g.strokeStyle = colour;
+  if (stroke.tool === "box") {
+    const [[x0, y0], [x1, y1]] = [pts[0], pts[pts.length - 1]];
+    g.fillRect(Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0), Math.abs(y1 - y0));
+  } else {
+    g.globalCompositeOperation = stroke.tool === "eraser" ? "destination-out" : "source-over";
+    g.lineWidth = stroke.size;
+    g.lineCap = g.lineJoin = "round";
+    g.beginPath();
+    g.arc(pts[0][0], pts[0][1], stroke.size / 2, 0, 2 * Math.PI);
+    g.fill();
+    if (pts.length > 1) {
+      g.beginPath();
+      g.moveTo(pts[0][0], pts[0][1]);
+      for (const [x, y] of pts.slice(1)) g.lineTo(x, y);
+      g.stroke();
+    }
+  }
+  g.restore();
+}
+
 function render({ model, el }) {
   el.classList.add("iu-brush");
   const bar = element("div", { class: "iu-brush-bar" });
@@ -55,39 +81,13 @@ function render({ model, el }) {
   const photo = new Image();
   let current = null; // the stroke being drawn
 
-  function drawStroke(target, stroke) {
-    const g = target.getContext("2d");
-    const pts = stroke.points;
-    g.save();
-    if (stroke.tool === "box") {
-      const [[x0, y0], [x1, y1]] = [pts[0], pts[pts.length - 1]];
-      g.fillStyle = "#fff";
-      g.fillRect(Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0), Math.abs(y1 - y0));
-    } else {
-      g.globalCompositeOperation = stroke.tool === "eraser" ? "destination-out" : "source-over";
-      g.strokeStyle = g.fillStyle = "#fff";
-      g.lineWidth = stroke.size;
-      g.lineCap = g.lineJoin = "round";
-      g.beginPath();
-      g.arc(pts[0][0], pts[0][1], stroke.size / 2, 0, 2 * Math.PI);
-      g.fill();
-      if (pts.length > 1) {
-        g.beginPath();
-        g.moveTo(pts[0][0], pts[0][1]);
-        for (const [x, y] of pts.slice(1)) g.lineTo(x, y);
-        g.stroke();
-      }
-    }
-    g.restore();
-  }
-
   function redraw() {
     const w = model.get("width"), h = model.get("height");
     for (const c of [canvas, marks, tint]) if (c.width !== w || c.height !== h) { c.width = w; c.height = h; }
     const m = marks.getContext("2d");
     m.clearRect(0, 0, w, h);
-    for (const stroke of model.get("strokes")) drawStroke(marks, stroke);
-    if (current) drawStroke(marks, current);
+    for (const stroke of model.get("strokes")) drawStroke(m, stroke);
+    if (current) drawStroke(m, current);
     const t = tint.getContext("2d");
     t.clearRect(0, 0, w, h);
     t.globalCompositeOperation = "source-over";

@@ -1,6 +1,9 @@
 // The removal web page (page.py serves it): open a photo, paint what to remove, Remove, compare,
 // download. Strokes are kept here in the photo's own pixels and sent to the server, which draws
-// them at full resolution (removal/strokes.py, as for notebook 07's brush). Plain code, no build.
+// them at full resolution (removal/strokes.py, as for notebook 07's brush, whose drawing code this
+// page imports). Plain code, no build.
+
+import { drawStroke } from "./brush.js";
 
 const $ = (id) => document.getElementById(id);
 const view = $("view"), stage = $("stage"), photo = $("photo"), marks = $("marks"), status = $("status");
@@ -37,35 +40,11 @@ function sync() {
   $("zoom-value").textContent = state.id ? `${Math.round(state.zoom * 100)}%` : "";
 }
 
-function drawStroke(g, stroke) {
-  const pts = stroke.points;
-  g.save();
-  g.fillStyle = g.strokeStyle = "#f00";
-  if (stroke.tool === "box") {
-    const [[x0, y0], [x1, y1]] = [pts[0], pts[pts.length - 1]];
-    g.fillRect(Math.min(x0, x1), Math.min(y0, y1), Math.abs(x1 - x0), Math.abs(y1 - y0));
-  } else {
-    g.globalCompositeOperation = stroke.tool === "eraser" ? "destination-out" : "source-over";
-    g.lineWidth = stroke.size;
-    g.lineCap = g.lineJoin = "round";
-    g.beginPath();
-    g.arc(pts[0][0], pts[0][1], stroke.size / 2, 0, 2 * Math.PI);
-    g.fill();
-    if (pts.length > 1) {
-      g.beginPath();
-      g.moveTo(pts[0][0], pts[0][1]);
-      for (const [x, y] of pts.slice(1)) g.lineTo(x, y);
-      g.stroke();
-    }
-  }
-  g.restore();
-}
-
 function redraw() {
   const g = marks.getContext("2d");
   g.clearRect(0, 0, marks.width, marks.height);
-  for (const stroke of state.strokes) drawStroke(g, stroke);
-  if (state.current) drawStroke(g, state.current);
+  for (const stroke of state.strokes) drawStroke(g, stroke, "#f00");
+  if (state.current) drawStroke(g, state.current, "#f00");
 }
 
 function setZoom(zoom, centre = null) {

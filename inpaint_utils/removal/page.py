@@ -31,6 +31,7 @@ from .strokes import strokes_mask
 HERE = Path(__file__).parent
 DILATE = 5  # remove_object's default, as the command's --dilate
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+ASSETS = ("page.js", "page.css", "brush.js")  # brush.js: notebook 07's brush, whose drawing code the page imports
 
 
 @dataclass
@@ -83,11 +84,11 @@ def create_app(method: str = DEFAULT_METHOD, *, max_pixels: int = DEFAULT_MAX_PI
     def page():
         return (HERE / "page.html").read_text()
 
-    @app.get("/page.{kind}")
-    def asset(kind: str):
-        if kind not in ("js", "css"):
+    @app.get("/{name}.{kind}")
+    def asset(name: str, kind: str):
+        if f"{name}.{kind}" not in ASSETS:
             raise HTTPException(404)
-        return FileResponse(HERE / f"page.{kind}", media_type="text/javascript" if kind == "js" else "text/css")
+        return FileResponse(HERE / f"{name}.{kind}", media_type="text/javascript" if kind == "js" else "text/css")
 
     @app.post("/api/open")
     def open_photo(file: UploadFile = File(...)):
