@@ -8,7 +8,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from urllib.parse import unquote
 
 import numpy as np
 import pytest
+from chromium import free_port  # plain sockets: no browser needed
 from PIL import Image
 
 from inpaint_utils.removal.remover import dilate_mask
@@ -36,12 +36,6 @@ def photo_bytes(fmt="PNG", size=(480, 320)) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, fmt, quality=92)
     return buffer.getvalue()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
