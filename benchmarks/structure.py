@@ -9,7 +9,8 @@ of the photo, centred on the photo's long straight edges (``edge``) or anywhere 
 photo under the hole is the truth. Per hole and method: hole PSNR at full resolution and at 1/8
 scale (the layout), edge precision, recall and F1 inside the hole at half scale with a 2-px
 tolerance (``evaluation/structure.py``, as EdgeConnect reports structure), patch distance and
-repetition against the surroundings (``evaluation/patch_stats.py``), the seam, seconds per hole.
+repetition against the surroundings (``evaluation/patch_stats.py``), the seam, the share of the hole blown out
+(colours the photo around it does not have), seconds per hole.
 Differences against PatchMatch are paired over holes with 95% bootstrap intervals. The crop test's
 share called filled is not here: its classifier trains for minutes on small holes of the training
 photos (``benchmarks/removal_realism.py``), which this benchmark leaves to a later round.
@@ -29,7 +30,7 @@ from inpaint_utils.data.structure_holes import PLACEMENTS, SHARE, structure_hole
 from inpaint_utils.evaluation.metrics import hole_psnr
 from inpaint_utils.evaluation.patch_stats import patch_distance, repetition, surroundings
 from inpaint_utils.evaluation.stats import difference_cell, paired_bootstrap
-from inpaint_utils.evaluation.structure import edge_scores, layout_psnr
+from inpaint_utils.evaluation.structure import blow_out_share, edge_scores, layout_psnr
 from inpaint_utils.fills.detail import seam_sums
 from inpaint_utils.fills.guided import line_guided_fill, sampling_area_fill
 from inpaint_utils.removal.remover import Remover, dilate_mask, make_remover, remove_object
@@ -64,7 +65,8 @@ METHODS = {  # label -> --method of the removal command (with options), or one o
     "biharmonic + Poisson + CRA": ("biharmonic", {}),
 }
 PHOTO = "photo (untouched)"  # the real-against-real row: patch distance and repetition of the truth
-MEASURES = ("psnr", "layout", "precision", "recall", "f1", "distance", "repetition", "seam", "photo_seam", "seconds")
+MEASURES = ("psnr", "layout", "precision", "recall", "f1", "distance", "repetition", "seam", "photo_seam", "blow_out",
+            "seconds")
 
 
 def remover_for(label: str) -> Remover:
@@ -91,7 +93,7 @@ def measure(result: np.ndarray, photo: np.ndarray, filled: np.ndarray, around: n
     return {"psnr": hole_psnr(result, photo, filled), "layout": layout_psnr(result, photo, filled),
             "precision": edges["precision"], "recall": edges["recall"], "f1": edges["f1"],
             "distance": 100 * patch_distance(result, filled, around), "repetition": repetition(result, filled, around),
-            "seam": seam, "photo_seam": photo_seam}
+            "seam": seam, "photo_seam": photo_seam, "blow_out": 100 * blow_out_share(result, photo, filled)}
 
 
 def main(argv=None) -> None:
@@ -164,7 +166,7 @@ def report(records: list[dict]) -> str:
     anchor = rows[ANCHOR]
     lines = ["| fill | hole PSNR (dB) | minus PatchMatch's | 1/8-scale PSNR | minus PatchMatch's | edge precision "
              "| edge recall | edge F1 | minus PatchMatch's | patch distance x100 | minus PatchMatch's | repetition "
-             "| seam | s per hole |", "|---" * 14 + "|"]
+             "| seam | blow-outs (% of hole) | s per hole |", "|---" * 15 + "|"]
     for label, values in rows.items():
         col = {key: np.array([v[key] for v in values], float) for key in MEASURES}
         ref = {key: np.array([v[key] for v in anchor], float) for key in MEASURES}
@@ -174,7 +176,7 @@ def report(records: list[dict]) -> str:
                  "" if label == PHOTO else f"{col['layout'].mean():.2f}", "" if label == PHOTO else diff("layout"),
                  f"{col['precision'].mean():.2f}", f"{col['recall'].mean():.2f}", f"{col['f1'].mean():.3f}",
                  diff("f1", 3), f"{col['distance'].mean():.2f}", diff("distance"), f"{col['repetition'].mean():.2f}",
-                 f"{col['seam'].sum() / col['photo_seam'].sum():.2f}",
+                 f"{col['seam'].sum() / col['photo_seam'].sum():.2f}", f"{col['blow_out'].mean():.1f}",
                  "" if label == PHOTO else f"{col['seconds'].mean():.2f}"]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

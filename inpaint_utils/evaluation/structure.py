@@ -9,6 +9,8 @@ horizon from grain that is merely in the wrong place. Two measures look at struc
 - **layout PSNR**: hole PSNR at 1/8 scale, each image shrunk by area averaging, so that only the
   large-scale colour layout (which side of a horizon is sky, where a road runs) is compared.
 
+And one artefact: **blow-outs**, the share of the hole in colours the photo around it does not have.
+
 Pure NumPy and OpenCV, so they run anywhere a fill does.
 """
 
@@ -66,6 +68,23 @@ def layout_psnr(result: np.ndarray, truth: np.ndarray, hole: np.ndarray, scale: 
     inside = shrink_mask(hole, scale)
     mse = float(np.mean((a[inside].astype(np.float64) - b[inside]) ** 2))
     return PSNR_CAP if mse == 0 else min(PSNR_CAP, 10 * math.log10(255 ** 2 / mse))
+
+
+BLOW_OUT_RING = 16  # pixels of known photo around the hole whose colours a fill may use
+BLOW_OUT_SLACK = 10  # levels beyond the ring's 1st-99th percentile range before a pixel counts
+
+
+def blow_out_share(result: np.ndarray, photo: np.ndarray, hole: np.ndarray) -> float:
+    """The share of ``hole``'s pixels in ``result`` with a channel more than BLOW_OUT_SLACK levels
+    outside the 1st-99th percentile range of ``photo``'s pixels within BLOW_OUT_RING of the hole: a
+    white or black disc, a pink blot (issue 44). A fill made of the surroundings scores about 0; one
+    that copies a colour from far away (a ghost of an orange trail) scores too, as it should."""
+    hole = np.asarray(hole, bool)
+    distance = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3)
+    ring = ~hole & (distance <= BLOW_OUT_RING)
+    low, high = np.percentile(np.asarray(photo)[ring].reshape(-1, 3), [1, 99], axis=0)
+    values = np.asarray(result, np.float32)[hole].reshape(-1, 3)
+    return float(((values < low - BLOW_OUT_SLACK) | (values > high + BLOW_OUT_SLACK)).any(axis=1).mean())
 
 
 def _distance_to(edges: np.ndarray) -> np.ndarray:

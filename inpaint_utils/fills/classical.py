@@ -90,6 +90,25 @@ def _biharmonic(img, hole):
     return inpaint_biharmonic(img, hole.astype(bool), channel_axis=-1) * 255
 
 
+BIHARMONIC_REACH = 8  # pixels: how far into a hole the biharmonic fill weighs (exp(-depth / this))
+
+
+def _biharmonic_near_edge(img, hole):
+    """The biharmonic fill near the hole's edge, the harmonic fill deeper in: the removal's biharmonic.
+    A biharmonic fill has no maximum principle: it carries the gradients at a hole's edge inwards,
+    so across a hole of a photo's size a bright sliver of sky at the edge grows into a white disc and
+    a dark road into a black one (issue 44; the structure benchmark's sheets). The harmonic fill keeps
+    every pixel a mean of the edge's colours. Weighted by exp(-depth / BIHARMONIC_REACH), a hole a few
+    pixels wide stays biharmonic (its smooth join at the edge), a large one takes no colour from nowhere."""
+    import cv2
+
+    hole = np.asarray(hole) > 0
+    depth = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+    weight = np.exp(-depth / BIHARMONIC_REACH)[..., None]
+    harmonic = one_image(harmonic_fill)(img, hole)
+    return weight * np.asarray(_biharmonic(img, hole), np.float32) + (1 - weight) * harmonic
+
+
 def _mean_fill(img, hole):
     out = img.astype(np.float32)
     out[hole > 0] = out[hole == 0].mean(axis=0)
@@ -114,7 +133,8 @@ class Classical:
 CLASSICAL = {  # id (a PREFILL, a --method of the removal command) -> method; each sees only the known pixels
     "telea": Classical.image_by_image("Telea", _telea),  # OpenCV fast marching, radius 3
     "navier-stokes": Classical.image_by_image("Navier-Stokes", _navier_stokes),  # OpenCV, radius 3
-    "biharmonic": Classical.image_by_image("Biharmonic", _biharmonic),  # scikit-image
+    # scikit-image's in the tables (as published), near the hole's edge only when removing from photos
+    "biharmonic": Classical("Biharmonic", _per_image_fill(_biharmonic), _biharmonic_near_edge),
     "harmonic": Classical("Harmonic", harmonic_fill),  # Laplace's equation, all images at once (the release model's prefill)
     "mean-colour": Classical.image_by_image("Mean colour", _mean_fill),  # mean colour of the image's known pixels
 }

@@ -27,7 +27,7 @@ USES = {  # when each method is the right choice, one line each (the command's -
     "harmonic": "smooth surroundings (sky, a wall, a blurred background): a soft diffusion, no texture",
     "telea": "thin marks (scratches, wires, text): fast; streaks across larger holes",
     "navier-stokes": "thin marks, as telea, a little smoother",
-    "biharmonic": "small holes in smooth gradients; slow on large holes",
+    "biharmonic": "small holes in smooth gradients (harmonic deeper than a few pixels); slow on large holes",
 }
 # The default removal method, chosen by rules written down before each comparison (their words and
 # results, Rounds 1-5: docs/removal.md#how-the-default-was-chosen). On photos: the most realistic fill
