@@ -10,7 +10,9 @@ photo under the hole is the truth. Per hole and method: hole PSNR at full resolu
 scale (the layout), edge precision, recall and F1 inside the hole at half scale with a 2-px
 tolerance (``evaluation/structure.py``, as EdgeConnect reports structure), patch distance and
 repetition against the surroundings (``evaluation/patch_stats.py``), the seam, the share of the hole blown out
-(colours the photo around it does not have), seconds per hole.
+(colours the photo around it does not have), the share unlike its surroundings (1/4-scale patches
+farther from every patch around the hole than the surroundings' own are from each other: the ghost
+check; the photo's own row is its baseline), seconds per hole.
 Differences against PatchMatch are paired over holes with 95% bootstrap intervals. The crop test's
 share called filled is not here: its classifier trains for minutes on small holes of the training
 photos (``benchmarks/removal_realism.py``), which this benchmark leaves to a later round.
@@ -28,7 +30,7 @@ import numpy as np
 from inpaint_utils.data.photos import read_image
 from inpaint_utils.data.structure_holes import PLACEMENTS, SHARE, structure_holes
 from inpaint_utils.evaluation.metrics import hole_psnr
-from inpaint_utils.evaluation.patch_stats import patch_distance, repetition, surroundings
+from inpaint_utils.evaluation.patch_stats import patch_distance, repetition, surroundings, unfamiliar_share
 from inpaint_utils.evaluation.stats import difference_cell, paired_bootstrap
 from inpaint_utils.evaluation.structure import blow_out_share, edge_scores, layout_psnr
 from inpaint_utils.fills.detail import seam_sums
@@ -52,10 +54,12 @@ def structure_stage():
     return load_structure()
 
 
+MARGINS = (0.5, 0.25)  # narrower crops than remove_object's default (1.0: the hole's size each side): item 6
 GUIDED = {"PatchMatch, sampling area": sampling_area_fill, "PatchMatch, line guided": line_guided_fill,
           LEARNED: learned_fill}
 METHODS = {  # label -> --method of the removal command (with options), or one of GUIDED
     ANCHOR: ("patchmatch", {}),
+    **{f"PatchMatch, margin {m:g}": ("patchmatch", {"margin": m}) for m in MARGINS},
     **{label: (label, {}) for label in GUIDED},
     "PatchMatch 7x7 and harmonic, gated": ("patchmatch-gated", {}),
     "release model + Poisson + CRA": ("gan", {}),
@@ -66,7 +70,7 @@ METHODS = {  # label -> --method of the removal command (with options), or one o
 }
 PHOTO = "photo (untouched)"  # the real-against-real row: patch distance and repetition of the truth
 MEASURES = ("psnr", "layout", "precision", "recall", "f1", "distance", "repetition", "seam", "photo_seam", "blow_out",
-            "seconds")
+            "unfamiliar", "seconds")
 
 
 def remover_for(label: str) -> Remover:
@@ -93,7 +97,8 @@ def measure(result: np.ndarray, photo: np.ndarray, filled: np.ndarray, around: n
     return {"psnr": hole_psnr(result, photo, filled), "layout": layout_psnr(result, photo, filled),
             "precision": edges["precision"], "recall": edges["recall"], "f1": edges["f1"],
             "distance": 100 * patch_distance(result, filled, around), "repetition": repetition(result, filled, around),
-            "seam": seam, "photo_seam": photo_seam, "blow_out": 100 * blow_out_share(result, photo, filled)}
+            "seam": seam, "photo_seam": photo_seam, "blow_out": 100 * blow_out_share(result, photo, filled),
+            "unfamiliar": 100 * unfamiliar_share(result, filled, around)}
 
 
 def main(argv=None) -> None:
@@ -166,7 +171,8 @@ def report(records: list[dict]) -> str:
     anchor = rows[ANCHOR]
     lines = ["| fill | hole PSNR (dB) | minus PatchMatch's | 1/8-scale PSNR | minus PatchMatch's | edge precision "
              "| edge recall | edge F1 | minus PatchMatch's | patch distance x100 | minus PatchMatch's | repetition "
-             "| seam | blow-outs (% of hole) | s per hole |", "|---" * 15 + "|"]
+             "| seam | blow-outs (% of hole) | unlike surroundings (% of hole) | minus PatchMatch's | s per hole |",
+             "|---" * 17 + "|"]
     for label, values in rows.items():
         col = {key: np.array([v[key] for v in values], float) for key in MEASURES}
         ref = {key: np.array([v[key] for v in anchor], float) for key in MEASURES}
@@ -177,6 +183,7 @@ def report(records: list[dict]) -> str:
                  f"{col['precision'].mean():.2f}", f"{col['recall'].mean():.2f}", f"{col['f1'].mean():.3f}",
                  diff("f1", 3), f"{col['distance'].mean():.2f}", diff("distance"), f"{col['repetition'].mean():.2f}",
                  f"{col['seam'].sum() / col['photo_seam'].sum():.2f}", f"{col['blow_out'].mean():.1f}",
+                 f"{col['unfamiliar'].mean():.1f}", diff("unfamiliar", 1),
                  "" if label == PHOTO else f"{col['seconds'].mean():.2f}"]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

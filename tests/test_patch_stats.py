@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import skimage.data
 
-from inpaint_utils.evaluation.patch_stats import laplacian_pyramid, patch_distance, repetition, surroundings
+from inpaint_utils.evaluation.patch_stats import laplacian_pyramid, patch_distance, repetition, surroundings, unfamiliar_share
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +35,19 @@ def test_blur_flat_fills_and_a_block_grid_score_worse_than_the_photo(grass):
     grid_filled = filled(photo, hole, fills["grid"])
     assert patch_distance(grid_filled, hole, around) < 1.2 * distance  # its patches are real grass...
     assert repetition(grid_filled, hole, around) > 1.4 * repeated  # ...repeated: near-twins in the hole
+
+
+def test_a_ghost_copy_is_unlike_the_surroundings_and_the_photos_own_grass_is_not(grass):
+    """A far-away object pasted into the hole (the astronaut, as PatchMatch pastes a distant building)
+    is unlike every patch around the hole; the photo's own grass, or grass from elsewhere, is not."""
+    photo, hole, around = grass
+    ghost = np.zeros_like(photo)
+    ghost[200:290, 180:290] = skimage.data.astronaut()[100:190, 200:310]
+    elsewhere = np.roll(photo, 150, axis=1)  # grass from another part of the photo
+    own = unfamiliar_share(photo, hole, around)
+    assert own < 0.15
+    assert unfamiliar_share(filled(photo, hole, elsewhere), hole, around) < 0.15
+    assert unfamiliar_share(filled(photo, hole, ghost), hole, around) > 0.6
 
 
 def test_the_distance_is_seeded_and_refuses_a_hole_too_small_for_its_patches(grass):

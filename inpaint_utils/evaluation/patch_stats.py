@@ -134,3 +134,39 @@ def repetition(result: np.ndarray, hole: np.ndarray, context: np.ndarray, seed: 
         patches = band[(centres[:, :1] + offsets)[:, :, None], (centres[:, 1:] + offsets)[:, None, :]]
         medians.append(float(np.median(nearest_other(patches.reshape(len(centres), -1), centres))))
     return medians[0] / max(medians[1], 1e-9)
+
+
+UNFAMILIAR_LEVEL = 2  # pyramid level (1/4 scale): a 7x7 patch there spans 28 pixels, an object's part, not grain
+UNFAMILIAR_QUANTILE = 0.95  # a hole patch farther from the surroundings than this share of theirs is from each other
+
+
+def unfamiliar_share(result: np.ndarray, hole: np.ndarray, context: np.ndarray, seed: int = 0) -> float:
+    """The share of the patches in ``hole`` of ``result`` (7x7 colour patches at 1/4 scale) unlike
+    any patch of ``context``: farther from their most alike one than UNFAMILIAR_QUANTILE of the
+    context's patches are from the most alike other patch of the context. About 0.05 for background
+    under the hole; high where the hole holds something its surroundings do not: a ghost copy of a far
+    object, a blown-out colour, or, measured on the photo itself, a distinct object under the hole
+    (whose removal the truth would score as an error)."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    small = np.asarray(result, np.float32)
+    for _ in range(UNFAMILIAR_LEVEL):
+        small = cv2.pyrDown(small)
+    size = small.shape[1::-1]
+    at = [cv2.resize(m.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.5 for m in (hole, context)]
+    ours, theirs = patch_set(small, at[0], rng), patch_set(small, at[1], rng)
+    if len(ours) < 16 or len(theirs) < 32:
+        raise ValueError("the hole or its surroundings are too small for 7x7 patches at 1/4 scale")
+    ours, theirs = ours / 255, theirs / 255
+    half = PATCH // 2
+    inside = np.zeros_like(at[1])
+    inside[half:-half, half:-half] = at[1][half:-half, half:-half]
+    centres = np.argwhere(inside)
+    pick = rng.choice(len(centres), min(REPEAT_PATCHES, len(centres)), replace=False)
+    offsets = np.arange(-half, half + 1)
+    sample = small[(centres[pick, :1] + offsets)[:, :, None], (centres[pick, 1:] + offsets)[:, None, :]] / 255
+    threshold = np.quantile(nearest_other(sample.reshape(len(pick), -1), centres[pick]), UNFAMILIAR_QUANTILE)
+    squared = (ours ** 2).sum(axis=1)[:, None] + (theirs ** 2).sum(axis=1)[None, :] - 2 * ours @ theirs.T
+    nearest = np.sqrt(np.maximum(squared.min(axis=1), 0) / ours.shape[1])
+    return float((nearest > threshold).mean())
