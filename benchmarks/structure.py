@@ -34,6 +34,7 @@ from inpaint_utils.evaluation.patch_stats import patch_distance, repetition, sur
 from inpaint_utils.evaluation.stats import difference_cell, paired_bootstrap
 from inpaint_utils.evaluation.structure import blow_out_share, edge_scores, layout_psnr
 from inpaint_utils.fills.detail import seam_sums
+from inpaint_utils.fills.exemplar import SMALL_EXEMPLAR
 from inpaint_utils.fills.guided import line_guided_fill, sampling_area_fill
 from inpaint_utils.removal.remover import Remover, dilate_mask, make_remover, remove_object
 
@@ -55,7 +56,8 @@ def structure_stage():
 
 
 MARGINS = (0.5, 0.25)  # narrower crops than remove_object's default (1.0: the hole's size each side): item 6
-GUIDED = {"PatchMatch, sampling area": sampling_area_fill, "PatchMatch, line guided": line_guided_fill,
+SMALL_PATCHES = "PatchMatch, 7x7 patches"  # Round 2's candidate (docs/structure.md)
+GUIDED = {SMALL_PATCHES: SMALL_EXEMPLAR.per_image, "PatchMatch, sampling area": sampling_area_fill, "PatchMatch, line guided": line_guided_fill,
           LEARNED: learned_fill}
 METHODS = {  # label -> --method of the removal command (with options), or one of GUIDED
     ANCHOR: ("patchmatch", {}),
