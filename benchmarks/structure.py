@@ -57,7 +57,8 @@ def structure_stage():
 
 MARGINS = (0.5, 0.25)  # narrower crops than remove_object's default (1.0: the hole's size each side): item 6
 SMALL_PATCHES = "PatchMatch, 7x7 patches"  # Round 2's candidate (docs/structure.md)
-GUIDED = {SMALL_PATCHES: SMALL_EXEMPLAR.per_image, "PatchMatch, sampling area": sampling_area_fill, "PatchMatch, line guided": line_guided_fill,
+GUIDED = {SMALL_PATCHES: SMALL_EXEMPLAR.per_image,
+          "PatchMatch, sampling area": sampling_area_fill, "PatchMatch, line guided": line_guided_fill,
           LEARNED: learned_fill}
 METHODS = {  # label -> --method of the removal command (with options), or one of GUIDED
     ANCHOR: ("patchmatch", {}),
