@@ -152,3 +152,20 @@ def test_auto_is_the_commands_default_and_a_checkpoint_means_the_gan(scene, tmp_
     assert remove_main(["--image", str(photo), "--box", "20,20,40,40", "--output", str(tmp_path / "out2"),
                         "--checkpoint", str(tmp_path / "missing.pt")]) == 2
     assert "--checkpoint: no checkpoint at" in capsys.readouterr().err  # the GAN's option, not ignored
+
+
+def test_auto_fills_holes_of_two_percent_and_more_with_7x7_patches_and_smaller_ones_as_before():
+    """Round 2 of docs/structure.md: large holes take 7x7 patches (as good, twice as fast), small ones
+    keep 11x11, so the small-hole benchmark is unchanged; each part is judged by its own size."""
+    from inpaint_utils.removal.remover import LARGE_HOLE_SHARE, Remover
+
+    image = data.astronaut()[:256, :320].copy()  # a photo: over PHOTO_SIDE px
+    large, small = np.zeros((256, 320), bool), np.zeros((256, 320), bool)
+    large[150:190, 150:190] = True  # 50x50 once dilated: 3% of the image
+    small[30:38, 30:38] = True  # 18x18 once dilated: 0.4%
+    assert dilate_mask(large, 5).mean() >= LARGE_HOLE_SHARE > dilate_mask(small, 5).mean()
+    auto = iu.remove_object(image, large | small, iu.make_remover("auto"))
+    seven = iu.remove_object(image, large, Remover("7x7", None, None, exemplar.SMALL_EXEMPLAR.per_image, "paste", "none"))
+    eleven = iu.remove_object(image, small, iu.make_remover("patchmatch"))
+    assert np.array_equal(auto[150:256], seven[150:256]) and np.array_equal(auto[:100], eleven[:100])
+    assert not np.array_equal(seven[150:256], iu.remove_object(image, large, iu.make_remover("patchmatch"))[150:256])

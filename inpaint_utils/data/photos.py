@@ -263,6 +263,9 @@ def output_format(photo_format: str, choice: str) -> str:
     return photo_format if choice == "same" or photo_format in LOSSLESS else "PNG"
 
 
+PNG_LEVEL = 3
+
+
 def save_photo(path, pixels: np.ndarray, alpha: np.ndarray | None, *, fmt: str, options: dict) -> None:
     """Write ``pixels`` (and ``alpha``) to ``path`` in ``fmt`` with the photo's metadata, atomically."""
     image = Image.fromarray(pixels if alpha is None else np.dstack([pixels, alpha]))
@@ -271,6 +274,8 @@ def save_photo(path, pixels: np.ndarray, alpha: np.ndarray | None, *, fmt: str, 
         if image.mode == "RGBA":
             image = image.convert("RGB")
         kwargs.update({k: v for k, v in options.items() if k in ("qtables", "subsampling")} or {"quality": 95})
+    elif fmt == "PNG":  # zlib level 3, not Pillow's 6: a 12 MP output in 1.0 s, not 2.8, for a file 12% larger
+        kwargs.update(compress_level=PNG_LEVEL)
     elif fmt == "WEBP":
         kwargs.update(lossless=True, exact=True)
     elif fmt == "TIFF":

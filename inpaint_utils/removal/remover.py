@@ -9,6 +9,7 @@ dilated mask stays bit-identical. Classical methods and PatchMatch fill each cro
 """
 
 import dataclasses
+import functools
 import math
 import numbers
 import warnings
@@ -20,7 +21,7 @@ import numpy as np
 
 METHODS = ("auto", "gan", "telea", "navier-stokes", "biharmonic", "harmonic", "patchmatch", "patchmatch-gated")
 USES = {  # when each method is the right choice, one line each (the command's --help; docs/removal.md measures them)
-    "auto": "the default: PatchMatch on photos, the learned gate on images of at most 64 px",
+    "auto": "the default: PatchMatch on photos (7x7 patches on holes of 2% and more), the learned gate on images of at most 64 px",
     "patchmatch": "photos: the hole made of the photo's own patches at full resolution, the most realistic at 100%",
     "patchmatch-gated": "tiny images and holes of a few dozen pixels: PatchMatch mixed with a smooth fill, higher PSNR",
     "gan": "research: the shipped 64x64 model (or --checkpoint), blended in; a smooth fill at photo scale",
@@ -33,9 +34,15 @@ USES = {  # when each method is the right choice, one line each (the command's -
 # results, Rounds 1-5: docs/removal.md#how-the-default-was-chosen). On photos: the most realistic fill
 # whose hole PSNR on held-out photos is within 0.3 dB of the best, PatchMatch; a learned stage replaces it
 # only where its paired interval favours it on PSNR or realism and disfavours it on neither. On images of
-# at most SMALL_IMAGE px, where PatchMatch has few patches to copy: the learned gate (Round 5).
+# at most SMALL_IMAGE px, where PatchMatch has few patches to copy: the learned gate (Round 5). On large
+# holes (docs/structure.md, Round 2): PatchMatch with 7x7 patches.
 DEFAULT_METHOD = "auto"
 SMALL_IMAGE = 64  # auto: images whose longer side is at most this go to the gate (Round 5)
+# auto: holes covering LARGE_HOLE_SHARE of a photo and more get PatchMatch's 7x7 patches, as good there and
+# twice as fast (structure Round 2, docs/structure.md, measured on photos of 1 MP and more); images up to
+# PHOTO_SIDE px, where Rounds 4 and 5 measured 11x11 patches (benchmarks/small_images.py), keep them.
+LARGE_HOLE_SHARE = 0.02
+PHOTO_SIDE = 256
 MODEL_SIZE = 64
 LARGE_HOLE = 0.5  # a hole covering more of its crop than this is larger than any training hole
 MAX_DILATE = 100  # OpenCV's elliptic dilation costs grow with its square: 7 s at 100 on 12 MP
@@ -112,7 +119,9 @@ class Remover:
     """How to fill: ``fill`` is a batch fill function; ``size`` the side it works at (None: any);
     ``per_image`` the same fill on one uint8 crop, where the method has one (``fills.Classical``);
     ``blend`` and ``detail``, what ``remove_object`` does after the fill unless told (``OWN_DEFAULTS``);
-    ``small``, another Remover for images whose longer side is at most ``small_side`` ("auto");
+    ``small``, a function that makes the Remover for images whose longer side is at most ``small_side``
+    ("auto": the gate, loaded with torch only when such an image comes, so photos never load it);
+    ``large``, a per-image fill for holes covering at least LARGE_HOLE_SHARE of the image ("auto");
     ``fills_with``, the method that fills (``name`` is the one asked for: "auto" fills with patchmatch)."""
 
     name: str
@@ -121,8 +130,9 @@ class Remover:
     per_image: object = None
     blend: str = "poisson"
     detail: str = "cra"
-    small: "Remover | None" = None
+    small: object = None
     small_side: int = 0
+    large: object = None
     fills_with: str = ""
 
     def __post_init__(self):
@@ -130,7 +140,7 @@ class Remover:
 
     def for_image(self, shape) -> "Remover":
         """The Remover that fills an image of ``shape``."""
-        return self.small if self.small is not None and max(shape[:2]) <= self.small_side else self
+        return self.small() if self.small is not None and max(shape[:2]) <= self.small_side else self
 
 
 # PatchMatch's fill is made of the photo's own patches, at full resolution. Detail transfer replaces
@@ -154,15 +164,16 @@ def make_remover(method: str = DEFAULT_METHOD, checkpoint=None, device="cpu") ->
     a second. PatchMatch's path ("auto" on photos) loads no torch at all; without torch, "auto"
     gives small images to PatchMatch too."""
     from ..fills.classical import CLASSICAL
-    from ..fills.exemplar import EXEMPLAR, patchmatch_inpaint
+    from ..fills.exemplar import EXEMPLAR, SMALL_EXEMPLAR, patchmatch_inpaint
 
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; valid methods: {', '.join(METHODS)}")
     if method.startswith("patchmatch") or method == "auto":
         patchmatch_inpaint()  # a missing package is said now, before the command writes anything
     if method == "auto":
-        small = make_remover("patchmatch-gated") if has_torch() else None
-        return dataclasses.replace(make_remover("patchmatch"), name="auto", small=small, small_side=SMALL_IMAGE)
+        small = functools.cache(lambda: make_remover("patchmatch-gated")) if has_torch() else None
+        return dataclasses.replace(make_remover("patchmatch"), name="auto", small=small, small_side=SMALL_IMAGE,
+                                   large=SMALL_EXEMPLAR.per_image)
     if method == "patchmatch":
         return Remover(method, EXEMPLAR[method].fill, None, EXEMPLAR[method].per_image, **OWN_DEFAULTS[method])
     if not has_torch():
@@ -246,7 +257,7 @@ def remove_object(image: np.ndarray, mask: np.ndarray, remover: Remover, *, dila
     cap = MAX_CROP_PIXELS if remover.size is None else None
     crops = [crop_bounds(y, y + h, x, x + w, margin=margin, shape=image.shape[:2], max_pixels=cap)
              for x, y, w, h in stats[1:, :4]]
-    for region, parts, filled in _fills(image, mask, crops, remover):
+    for region, parts, filled in _fills(image, mask, crops, remover, stats[1:, 4]):
         top, bottom, left, right = region
         original = image[top:bottom, left:right]
         holes = [labels[top:bottom, left:right] == part for part in parts]
@@ -288,13 +299,17 @@ def crop_bounds(y0, y1, x0, x1, *, margin, shape, max_pixels=None):
     return top, bottom, left, right
 
 
-def _fills(image, mask, crops, remover):
-    """(region, part labels, fill of the region as float RGB 0-255) for every part of the mask."""
+def _fills(image, mask, crops, remover, areas):
+    """(region, part labels, fill of the region as float RGB 0-255) for every part of the mask;
+    ``areas``, each part's pixels (a part of LARGE_HOLE_SHARE of a photo and more takes ``remover.large``)."""
     if remover.size is None:  # classical: each part's crop at full size
         for part, region in enumerate(crops, start=1):
             top, bottom, left, right = region
             crop, hole = image[top:bottom, left:right], mask[top:bottom, left:right]
-            filled = _run_per_image(remover.per_image, crop, hole) if remover.per_image else _run(remover, crop, hole)[0]
+            large = (remover.large is not None and max(mask.shape) > PHOTO_SIDE
+                     and areas[part - 1] >= LARGE_HOLE_SHARE * mask.size)
+            per_image = remover.large if large else remover.per_image
+            filled = _run_per_image(per_image, crop, hole) if per_image else _run(remover, crop, hole)[0]
             yield region, [part], filled
         return
     jobs = _windows(crops, image.shape[:2], remover.size)
