@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from inpaint_utils.data.photos import read_image
-from inpaint_utils.data.structure_holes import PLACEMENTS, SHARE, structure_holes
+from inpaint_utils.data.structure_holes import PLACEMENTS, SHARE, benchmark_holes, shrunk
 from inpaint_utils.evaluation.metrics import hole_psnr
 from inpaint_utils.evaluation.patch_stats import patch_distance, repetition, surroundings, unfamiliar_share
 from inpaint_utils.evaluation.stats import difference_cell, paired_bootstrap
@@ -83,16 +83,6 @@ def remover_for(label: str) -> Remover:
     return make_remover(METHODS[label][0])
 
 
-def scaled(photo: np.ndarray, megapixels: float) -> np.ndarray:
-    """``photo`` shrunk (area filter) to about ``megapixels`` MP; unchanged if 0 or already smaller."""
-    import cv2
-
-    factor = (megapixels * 1e6 / (photo.shape[0] * photo.shape[1])) ** 0.5 if megapixels else 1.0
-    if factor >= 1:
-        return photo
-    return cv2.resize(photo, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-
-
 def measure(result: np.ndarray, photo: np.ndarray, filled: np.ndarray, around: np.ndarray) -> dict:
     """Every measure of one result against the photo over the filled pixels."""
     edges = edge_scores(result, photo, filled)
@@ -130,10 +120,9 @@ def main(argv=None) -> None:
     photos = corpus_photos(args.split)[:args.photos or None]
     records, start = [], time.perf_counter()
     for index, path in enumerate(photos):
-        photo = scaled(read_image(path)[..., :3], args.scale)
+        photo = shrunk(read_image(path)[..., :3], args.scale)
         for placement in placements:
-            rng = np.random.default_rng([args.seed, index, PLACEMENTS.index(placement)])
-            for number, hole in enumerate(structure_holes(photo, args.holes, rng, args.share, placement)):
+            for number, hole in enumerate(benchmark_holes(photo, index, placement, args.holes, args.share, args.seed)):
                 filled = dilate_mask(hole.mask, DILATE)
                 around = surroundings(filled)
                 results = {PHOTO: photo}
@@ -149,7 +138,7 @@ def main(argv=None) -> None:
                                 **measure(photo, photo, filled, around), "seconds": np.nan})
                 if args.sheets:
                     name = f"{path.stem}-{placement}-{number}-{hole.shape}"
-                    save_sheets(results, filled, hole.segment, Path(args.sheets), name)
+                    save_sheets(results, filled, hole.focus(), Path(args.sheets), name)
                 print(f"{path.stem} {placement} {number}: {hole.shape}, {hole.share:.1%} of "
                       f"{photo.shape[1]}x{photo.shape[0]}, {time.perf_counter() - start:.0f} s",
                       file=sys.stderr, flush=True)
@@ -204,21 +193,16 @@ def write_csv(records: list[dict], path: Path) -> None:
         writer.writerows(records)
 
 
-def save_sheets(results: dict, hole: np.ndarray, segment, folder: Path, name: str, width: int = 480,
+def save_sheets(results: dict, hole: np.ndarray, focus, folder: Path, name: str, width: int = 480,
                 side: int = 480) -> None:
     """Two PNGs of every row side by side, labelled, four to a line: ``<name>-photo.png``, each whole
     result shrunk to ``width`` px (the hole outlined on the photo's own tile), and ``<name>-100.png``,
-    a ``side`` px crop at 100% centred where the hole cuts its edge (the hole's centre for a random one)."""
+    a ``side`` px crop at 100% centred on ``focus`` (row, column: ``StructureHole.focus``)."""
     import cv2
     from PIL import Image, ImageDraw
 
     height, full = hole.shape
-    ys, xs = np.nonzero(hole)
-    cy, cx = (ys.min() + ys.max()) / 2, (xs.min() + xs.max()) / 2
-    if segment is not None:  # the point of the segment nearest the hole's centre
-        p, q = np.array(segment[:2]), np.array(segment[2:])
-        t = np.clip((np.array([cx, cy]) - p) @ (q - p) / max((q - p) @ (q - p), 1e-9), 0, 1)
-        cx, cy = p + t * (q - p)
+    cy, cx = focus
     half = min(side, height, full) // 2
     top, left = int(np.clip(cy - half, 0, height - 2 * half)), int(np.clip(cx - half, 0, full - 2 * half))
     outline = cv2.morphologyEx(hole.astype(np.uint8), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0

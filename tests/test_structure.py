@@ -7,7 +7,16 @@ import numpy as np
 import pytest
 from skimage import data
 
-from inpaint_utils.data.structure_holes import SHAPES, cuts, line_segments, silhouette, sized, structure_holes
+from inpaint_utils.data.structure_holes import (
+    SHAPES,
+    benchmark_holes,
+    cuts,
+    line_segments,
+    shrunk,
+    silhouette,
+    sized,
+    structure_holes,
+)
 from inpaint_utils.evaluation.structure import blow_out_share, edge_scores, layout_psnr
 from inpaint_utils.fills.classical import CLASSICAL, _biharmonic
 from inpaint_utils.fills.guided import line_guided_fill, sampling_area_fill, sampling_band, trusted_lines
@@ -143,3 +152,17 @@ def test_a_large_silhouette_is_squeezed_to_fit_and_keeps_its_area(shape):
     mask = sized(outline, 0.3, (300, 400))
     assert mask.shape[0] <= 0.92 * 300 + 1 and mask.shape[1] <= 0.92 * 400 + 1
     assert mask.sum() / (300 * 400) == pytest.approx(0.3, rel=0.1)
+
+
+def test_the_benchmarks_holes_are_reproducible_and_a_figure_looks_where_the_edge_enters():
+    """Notebook 07 shows the very holes the benchmark scores: same photo index, placement and seed."""
+    image, _ = split_scene(512, noise=2)
+    assert shrunk(image, 0.0625).shape[:2] == (250, 250) and shrunk(image, 1.0) is image
+    first, again = benchmark_holes(image, 4, "edge"), benchmark_holes(image, 4, "edge")
+    assert all(np.array_equal(a.mask, b.mask) for a, b in zip(first, again))
+    assert not np.array_equal(first[0].mask, benchmark_holes(image, 5, "edge")[0].mask)
+    for hole in first:
+        y, x = hole.focus()
+        assert hole.mask[round(y), round(x)]  # on the segment, inside the hole
+        assert abs(y - 0.5 * x - 128) < 3  # the scene's diagonal edge
+

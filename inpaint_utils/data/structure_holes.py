@@ -35,6 +35,18 @@ class StructureHole:
     share: float
     segment: tuple | None = None
 
+    def focus(self) -> tuple[float, float]:
+        """(row, column) where a figure of the hole looks: the point of its segment nearest the hole's
+        centre, where the edge enters the hole's middle (the hole's centre for a random hole)."""
+        ys, xs = np.nonzero(self.mask)
+        centre = np.array([(xs.min() + xs.max()) / 2, (ys.min() + ys.max()) / 2])
+        if self.segment is None:
+            return float(centre[1]), float(centre[0])
+        p, q = np.array(self.segment[:2]), np.array(self.segment[2:])
+        t = np.clip((centre - p) @ (q - p) / max((q - p) @ (q - p), 1e-9), 0, 1)
+        x, y = p + t * (q - p)
+        return float(y), float(x)
+
 
 def silhouette(shape: str, rng: np.random.Generator, side: int = 256) -> np.ndarray:
     """A bool mask of one object outline, cropped to its bounding box, about ``side`` px tall:
@@ -177,6 +189,22 @@ def structure_holes(photo: np.ndarray, count: int, rng: np.random.Generator, sha
             hole = _placed(outline, centre, (height, width))
             holes.append(StructureHole(hole, shape, "random", float(hole.mean())))
     return holes
+
+
+def benchmark_holes(photo: np.ndarray, index: int, placement: str, count: int = 3, share=SHARE,
+                    seed: int = 0) -> list[StructureHole]:
+    """The structure benchmark's holes in the ``index``-th photo of its split (``corpus_photos``' order):
+    the same seeds as ``python -m benchmarks.structure --seed``, so a notebook shows the very holes a table scores."""
+    rng = np.random.default_rng([seed, index, PLACEMENTS.index(placement)])
+    return structure_holes(photo, count, rng, share, placement)
+
+
+def shrunk(photo: np.ndarray, megapixels: float) -> np.ndarray:
+    """``photo`` shrunk (area filter) to about ``megapixels`` MP; unchanged if 0 or already smaller."""
+    factor = (megapixels * 1e6 / (photo.shape[0] * photo.shape[1])) ** 0.5 if megapixels else 1.0
+    if factor >= 1:
+        return photo
+    return cv2.resize(photo, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
 
 
 def _on_an_edge(outline, segments, shape, rng):

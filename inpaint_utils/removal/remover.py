@@ -21,7 +21,7 @@ import numpy as np
 
 METHODS = ("auto", "gan", "telea", "navier-stokes", "biharmonic", "harmonic", "patchmatch", "patchmatch-gated")
 USES = {  # when each method is the right choice, one line each (the command's --help; docs/removal.md measures them)
-    "auto": "the default: PatchMatch on photos (7x7 patches on holes of 2% and more), the learned gate on images of at most 64 px",
+    "auto": "the default: PatchMatch on photos (7x7 patches on holes of 2% and more), the gate on images of at most 64 px",
     "patchmatch": "photos: the hole made of the photo's own patches at full resolution, the most realistic at 100%",
     "patchmatch-gated": "tiny images and holes of a few dozen pixels: PatchMatch mixed with a smooth fill, higher PSNR",
     "gan": "research: the shipped 64x64 model (or --checkpoint), blended in; a smooth fill at photo scale",
