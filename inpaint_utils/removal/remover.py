@@ -39,7 +39,7 @@ USES = {  # when each method is the right choice, one line each (the command's -
 DEFAULT_METHOD = "auto"
 SMALL_IMAGE = 64  # auto: images whose longer side is at most this go to the gate (Round 5)
 # auto: holes covering LARGE_HOLE_SHARE of a photo and more get PatchMatch's 7x7 patches, as good there and
-# twice as fast (structure Round 2, docs/structure.md, measured on photos of 1 MP and more); images up to
+# 1.8 times as fast (structure Round 2, docs/structure.md, measured on photos of 1 MP and more); images up to
 # PHOTO_SIDE px, where Rounds 4 and 5 measured 11x11 patches (benchmarks/small_images.py), keep them.
 LARGE_HOLE_SHARE = 0.02
 PHOTO_SIDE = 256
