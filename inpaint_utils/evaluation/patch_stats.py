@@ -123,17 +123,24 @@ def repetition(result: np.ndarray, hole: np.ndarray, context: np.ndarray, seed: 
     band = laplacian_pyramid(result, 2)[0].mean(axis=2, keepdims=True)  # grey: structure, not colour
     medians = []
     for where in (context, hole):
-        half = PATCH // 2
-        inside = np.zeros_like(where)
-        inside[half:-half, half:-half] = where[half:-half, half:-half]
-        centres = np.argwhere(inside)
-        if len(centres) < 32:
-            raise ValueError("the hole is too small to compare its patches with each other")
-        centres = centres[rng.choice(len(centres), min(REPEAT_PATCHES, len(centres)), replace=False)]
-        offsets = np.arange(-half, half + 1)
-        patches = band[(centres[:, :1] + offsets)[:, :, None], (centres[:, 1:] + offsets)[:, None, :]]
-        medians.append(float(np.median(nearest_other(patches.reshape(len(centres), -1), centres))))
+        patches, centres = sampled_patches(band, where, rng, minimum=32)
+        medians.append(float(np.median(nearest_other(patches, centres))))
     return medians[0] / max(medians[1], 1e-9)
+
+
+def sampled_patches(band: np.ndarray, where: np.ndarray, rng: np.random.Generator, minimum: int = 1):
+    """(patches (N, PATCH*PATCH*channels), their centres (N, 2)): at most REPEAT_PATCHES drawn without
+    replacement among the centres in ``where`` a half patch from the border; ValueError under ``minimum``."""
+    half = PATCH // 2
+    inside = np.zeros_like(where)
+    inside[half:-half, half:-half] = where[half:-half, half:-half]
+    centres = np.argwhere(inside)
+    if len(centres) < minimum:
+        raise ValueError("the hole is too small to compare its patches with each other")
+    centres = centres[rng.choice(len(centres), min(REPEAT_PATCHES, len(centres)), replace=False)]
+    offsets = np.arange(-half, half + 1)
+    patches = band[(centres[:, :1] + offsets)[:, :, None], (centres[:, 1:] + offsets)[:, None, :]]
+    return patches.reshape(len(centres), -1), centres
 
 
 UNFAMILIAR_LEVEL = 2  # pyramid level (1/4 scale): a 7x7 patch there spans 28 pixels, an object's part, not grain
@@ -159,14 +166,8 @@ def unfamiliar_share(result: np.ndarray, hole: np.ndarray, context: np.ndarray, 
     if len(ours) < 16 or len(theirs) < 32:
         raise ValueError("the hole or its surroundings are too small for 7x7 patches at 1/4 scale")
     ours, theirs = ours / 255, theirs / 255
-    half = PATCH // 2
-    inside = np.zeros_like(at[1])
-    inside[half:-half, half:-half] = at[1][half:-half, half:-half]
-    centres = np.argwhere(inside)
-    pick = rng.choice(len(centres), min(REPEAT_PATCHES, len(centres)), replace=False)
-    offsets = np.arange(-half, half + 1)
-    sample = small[(centres[pick, :1] + offsets)[:, :, None], (centres[pick, 1:] + offsets)[:, None, :]] / 255
-    threshold = np.quantile(nearest_other(sample.reshape(len(pick), -1), centres[pick]), UNFAMILIAR_QUANTILE)
+    sample, centres = sampled_patches(small, at[1], rng)
+    threshold = np.quantile(nearest_other(sample / 255, centres), UNFAMILIAR_QUANTILE)
     squared = (ours ** 2).sum(axis=1)[:, None] + (theirs ** 2).sum(axis=1)[None, :] - 2 * ours @ theirs.T
     nearest = np.sqrt(np.maximum(squared.min(axis=1), 0) / ours.shape[1])
     return float((nearest > threshold).mean())
