@@ -169,3 +169,28 @@ def test_auto_fills_holes_of_two_percent_and_more_with_7x7_patches_and_smaller_o
     eleven = iu.remove_object(image, small, iu.make_remover("patchmatch"))
     assert np.array_equal(auto[150:256], seven[150:256]) and np.array_equal(auto[:100], eleven[:100])
     assert not np.array_equal(seven[150:256], iu.remove_object(image, large, iu.make_remover("patchmatch"))[150:256])
+
+
+def test_the_parts_of_a_photo_are_filled_at_once_and_come_out_as_one_by_one(monkeypatch):
+    """Issue 44, item 6: PatchMatch fills several holes of one photo in threads, two at a time here
+    (a barrier makes each pair of fills wait for each other), bit-identical to filling them in turn:
+    its random engine is per thread, seeded at every call."""
+    import threading
+
+    from inpaint_utils.removal import remover as removal
+
+    image = data.astronaut()[:256, :320].copy()
+    mask = np.zeros((256, 320), bool)
+    for y, x in ((20, 20), (20, 200), (150, 40), (160, 220)):
+        mask[y:y + 30, x:x + 40] = True
+    monkeypatch.setattr(removal, "available_cores", lambda: 2)
+    pairs = threading.Barrier(2, timeout=20)
+
+    def in_pairs(crop, hole):
+        pairs.wait()  # raises BrokenBarrierError unless another fill runs at the same time
+        return exemplar._patchmatch(crop, hole)
+
+    together = iu.remove_object(image, mask, removal.Remover("pairs", None, None, in_pairs, "paste", "none", threads=True))
+    monkeypatch.setattr(removal, "FILL_THREADS", 1)
+    assert np.array_equal(together, iu.remove_object(image, mask, iu.make_remover("patchmatch")))
+    assert not np.array_equal(together[mask], image[mask])

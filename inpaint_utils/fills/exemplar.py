@@ -43,9 +43,10 @@ def _patchmatch(img, hole, patch=PATCHMATCH_PATCH):
     al.'s expectation-maximization). So the fill is made of the photo's own texture at full
     resolution, not a diffusion. ``hole``: non-zero marks it; the pixels under it are never read.
     The search restarts from a fixed seed at every call: equal inputs give equal fills, in every
-    process (and with one thread or two: its OpenCV starts a worker thread)."""
+    process and in threads at once (the library seeds a random engine of the calling thread from the
+    process-wide seed at each call; ``removal/remover.py`` fills a photo's holes in threads)."""
     patch_match = patchmatch_inpaint()
-    patch_match.set_random_seed(PATCHMATCH_SEED)  # process-wide in the package: set, not assumed
+    patch_match.set_random_seed(PATCHMATCH_SEED)  # a process-wide value in the package: set, not assumed
     return patch_match.inpaint(img, hole, patch_size=patch)
 
 

@@ -5,14 +5,18 @@ inside the photo. A learned model sees a large crop shrunk to 64x64 (area filter
 scaled back (bicubic). Small crops share 64x64 windows at full resolution, so a mask of many
 specks costs a few model inputs, not one per speck, and all of a photo's inputs go through the
 model in batches. Only the hole's pixels are pasted into the photo, so every pixel outside the
-dilated mask stays bit-identical. Classical methods and PatchMatch fill each crop at full size.
+dilated mask stays bit-identical. Classical methods and PatchMatch fill each crop at full size;
+PatchMatch fills a photo's parts on several cores at once (threads: its native code runs outside
+Python's lock, and its random engine is per thread, so the result is the same).
 """
 
 import dataclasses
 import functools
 import math
 import numbers
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +57,9 @@ MAX_MARGIN = 10.0  # a crop 21 times its hole: beyond that, the crop is the whol
 MAX_CROP_PIXELS = 8_000_000
 MIN_MARGIN = 0.25
 BATCH = 256  # model inputs per forward pass: bounds memory on a mask of thousands of parts
+# PatchMatch fills of one photo's parts running at once, at most (and no more than its cores): each
+# holds its crop's ~150 bytes a pixel, so four large holes in a 50 MP photo take about 5 GB at once.
+FILL_THREADS = 4
 BLENDS = ("paste", "poisson")  # how a fill meets the photo at the hole's edge
 DETAILS = ("none", "cra")  # "cra": the crop's own fine texture added to the fill (detail.py)
 
@@ -122,7 +129,8 @@ class Remover:
     ``small``, a function that makes the Remover for images whose longer side is at most ``small_side``
     ("auto": the gate, loaded with torch only when such an image comes, so photos never load it);
     ``large``, a per-image fill for holes covering at least LARGE_HOLE_SHARE of the image ("auto");
-    ``fills_with``, the method that fills (``name`` is the one asked for: "auto" fills with patchmatch)."""
+    ``fills_with``, the method that fills (``name`` is the one asked for: "auto" fills with patchmatch);
+    ``threads``, whether its per-image fills of several parts may run at once (PatchMatch's may)."""
 
     name: str
     fill: object
@@ -134,6 +142,7 @@ class Remover:
     small_side: int = 0
     large: object = None
     fills_with: str = ""
+    threads: bool = False
 
     def __post_init__(self):
         self.fills_with = self.fills_with or self.name
@@ -175,7 +184,8 @@ def make_remover(method: str = DEFAULT_METHOD, checkpoint=None, device="cpu") ->
         return dataclasses.replace(make_remover("patchmatch"), name="auto", small=small, small_side=SMALL_IMAGE,
                                    large=SMALL_EXEMPLAR.per_image)
     if method == "patchmatch":
-        return Remover(method, EXEMPLAR[method].fill, None, EXEMPLAR[method].per_image, **OWN_DEFAULTS[method])
+        return Remover(method, EXEMPLAR[method].fill, None, EXEMPLAR[method].per_image, **OWN_DEFAULTS[method],
+                       threads=True)
     if not has_torch():
         raise ImportError("it needs torch, which the removal-only install leaves out; the default "
                           "(auto) and patchmatch run without it, or install everything with `make setup`")
@@ -303,14 +313,26 @@ def _fills(image, mask, crops, remover, areas):
     """(region, part labels, fill of the region as float RGB 0-255) for every part of the mask;
     ``areas``, each part's pixels (a part of LARGE_HOLE_SHARE of a photo and more takes ``remover.large``)."""
     if remover.size is None:  # classical: each part's crop at full size
-        for part, region in enumerate(crops, start=1):
-            top, bottom, left, right = region
+        def fill(part):
+            top, bottom, left, right = crops[part - 1]
             crop, hole = image[top:bottom, left:right], mask[top:bottom, left:right]
             large = (remover.large is not None and max(mask.shape) > PHOTO_SIDE
                      and areas[part - 1] >= LARGE_HOLE_SHARE * mask.size)
             per_image = remover.large if large else remover.per_image
-            filled = _run_per_image(per_image, crop, hole) if per_image else _run(remover, crop, hole)[0]
-            yield region, [part], filled
+            return _run_per_image(per_image, crop, hole) if per_image else _run(remover, crop, hole)[0]
+
+        threads = min(len(crops), FILL_THREADS, available_cores()) if remover.threads else 1
+        if threads == 1:
+            for part, region in enumerate(crops, start=1):
+                yield region, [part], fill(part)
+            return
+        parts = sorted(range(1, len(crops) + 1), key=lambda part: -areas[part - 1])  # the longest fills first
+        pool = ThreadPoolExecutor(threads)
+        try:
+            for part, filled in zip(parts, pool.map(fill, parts)):
+                yield crops[part - 1], [part], filled
+        finally:
+            pool.shutdown(cancel_futures=True)  # on an error or Ctrl+C, no part waiting starts
         return
     jobs = _windows(crops, image.shape[:2], remover.size)
     for start in range(0, len(jobs), BATCH):
@@ -330,6 +352,11 @@ def _fills(image, mask, crops, remover, areas):
             if fill.shape[:2] != (bottom - top, right - left):
                 fill = cv2.resize(fill, (right - left, bottom - top), interpolation=cv2.INTER_CUBIC).clip(0, 255)
             yield (top, bottom, left, right), parts, fill
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _windows(crops, shape, size):
