@@ -13,9 +13,12 @@ repetition against the surroundings (``evaluation/patch_stats.py``), the seam, t
 (colours the photo around it does not have), the share unlike its surroundings (1/4-scale patches
 farther from every patch around the hole than the surroundings' own are from each other: the ghost
 check; the photo's own row is its baseline), seconds per hole.
-Differences against PatchMatch are paired over holes with 95% bootstrap intervals. The crop test's
-share called filled is not here: its classifier trains for minutes on small holes of the training
-photos (``benchmarks/removal_realism.py``), which this benchmark leaves to a later round.
+Realism by a trained judge, **called filled**: the crop test of ``evaluation/crop_test.py`` (a small
+CNN trained from scratch, views of 32 px at 100% and the 128 px around) trained on holes of this
+benchmark's kind in the corpus's *training* photos, at the same scale, filled by CROP_TEST_ROWS,
+against the photo's own views at the same centres; then, on the held-out holes, the share of each
+row's views it calls filled (the photo's row: its false alarms). Trained once and cached.
+Differences against PatchMatch are paired over holes with 95% bootstrap intervals.
 """
 
 import argparse
@@ -27,8 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
+from inpaint_utils.core.paths import atomic_save, output_root, writable_dir
 from inpaint_utils.data.photos import read_image
 from inpaint_utils.data.structure_holes import PLACEMENTS, SHARE, benchmark_holes, shrunk
+from inpaint_utils.evaluation import crop_test
 from inpaint_utils.evaluation.metrics import hole_psnr
 from inpaint_utils.evaluation.patch_stats import patch_distance, repetition, surroundings, unfamiliar_share
 from inpaint_utils.evaluation.stats import difference_cell, paired_bootstrap
@@ -72,8 +77,11 @@ METHODS = {  # label -> --method of the removal command (with options), or one o
     "biharmonic + Poisson + CRA": ("biharmonic", {}),
 }
 PHOTO = "photo (untouched)"  # the real-against-real row: patch distance and repetition of the truth
-MEASURES = ("psnr", "layout", "precision", "recall", "f1", "distance", "repetition", "seam", "photo_seam", "blow_out",
-            "unfamiliar", "seconds")
+MEASURES = ("psnr", "layout", "precision", "recall", "f1", "called", "distance", "repetition", "seam", "photo_seam",
+            "blow_out", "unfamiliar", "seconds")
+CROP_TEST_ROWS = (ANCHOR, "release model + Poisson + CRA", "harmonic + Poisson + CRA", "Telea + Poisson + CRA")
+VIEWS = 16  # the crop test's views per held-out hole and row
+TRAIN_VIEWS = 24  # its training views per training hole and fill
 
 
 def remover_for(label: str) -> Remover:
@@ -94,6 +102,54 @@ def measure(result: np.ndarray, photo: np.ndarray, filled: np.ndarray, around: n
             "unfamiliar": 100 * unfamiliar_share(result, filled, around)}
 
 
+def crop_classifier(holes: int, scale: float, share, seed: int) -> crop_test.CropClassifier:
+    """The crop test's classifier for large holes, trained on ``holes`` holes per placement in each
+    of the corpus's training photos (shrunk to ``scale`` MP, as the held-out ones): views deep in
+    each hole filled by CROP_TEST_ROWS (label filled) against the photo's own at the same centres.
+    Cached in checkpoints/structure_crop_test/: its views photo by photo, then the classifier."""
+    import torch
+
+    from inpaint_utils.data.photo_corpus import corpus_photos
+
+    cache = writable_dir(output_root() / "checkpoints" / "structure_crop_test")
+    key = f"{holes}-{scale:g}-{share[0]:g}-{share[1]:g}-{seed}-{TRAIN_VIEWS}"
+    saved = cache / f"classifier-{key}.pt"
+    if saved.is_file():
+        classifier = crop_test.CropClassifier()
+        classifier.load_state_dict(torch.load(saved, weights_only=True))
+        return classifier.eval()
+    removers = {label: remover_for(label) for label in CROP_TEST_ROWS}
+    filled, real = [], []
+    for index, path in enumerate(corpus_photos("train")):
+        part = cache / f"{path.stem}-{key}.npz"
+        if not part.is_file():
+            photo, rng, f, r = shrunk(read_image(path)[..., :3], scale), np.random.default_rng([seed, index]), [], []
+            for placement in PLACEMENTS:
+                for hole in benchmark_holes(photo, index, placement, holes, share, seed + 1):
+                    try:
+                        inside = crop_test.deep_centres(dilate_mask(hole.mask, DILATE), TRAIN_VIEWS, rng)
+                    except ValueError:
+                        continue
+                    r.append(crop_test.views(photo, inside))
+                    for label, remover in removers.items():
+                        f.append(crop_test.views(remove_object(photo, hole.mask, remover, **METHODS[label][1]), inside))
+            np.savez(part, filled=np.concatenate(f), real=np.concatenate(r))
+            print(f"crop test, training views: {path.name}", file=sys.stderr, flush=True)
+        with np.load(part) as views:
+            filled.append(views["filled"])
+            real.append(views["real"])
+    classifier = crop_test.train_classifier(np.concatenate(filled), np.concatenate(real), seed=seed)
+    atomic_save(classifier.state_dict(), saved)
+    return classifier
+
+
+def called_share(classifier, image: np.ndarray, inside) -> float:
+    """The share of ``image``'s views at ``inside`` the classifier calls filled (NaN without views)."""
+    if classifier is None or inside is None:
+        return np.nan
+    return float(crop_test.called_filled(classifier, crop_test.views(image, inside)).mean())
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--holes", type=int, default=3, help="holes per photo and placement (default 3)")
@@ -110,6 +166,8 @@ def main(argv=None) -> None:
                         help="only these rows, by label (quoted); PatchMatch is always run (the anchor)")
     parser.add_argument("--sheets", help="a folder for each hole's sheets: whole photo and 100%% crop, every row")
     parser.add_argument("--out", help="a CSV of every hole's values, row by row")
+    parser.add_argument("--crop-test-holes", type=int, default=2, metavar="N",
+                        help="the crop test's training holes per training photo and placement (default 2; 0: no crop test)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     from inpaint_utils.data.photo_corpus import corpus_photos
@@ -118,6 +176,7 @@ def main(argv=None) -> None:
     labels = [label for label in METHODS if label == ANCHOR or label in (args.rows or METHODS)]
     removers = {label: remover_for(label) for label in labels}
     photos = corpus_photos(args.split)[:args.photos or None]
+    classifier = crop_classifier(args.crop_test_holes, args.scale, args.share, args.seed) if args.crop_test_holes else None
     records, start = [], time.perf_counter()
     for index, path in enumerate(photos):
         photo = shrunk(read_image(path)[..., :3], args.scale)
@@ -125,6 +184,11 @@ def main(argv=None) -> None:
             for number, hole in enumerate(benchmark_holes(photo, index, placement, args.holes, args.share, args.seed)):
                 filled = dilate_mask(hole.mask, DILATE)
                 around = surroundings(filled)
+                try:
+                    rng = np.random.default_rng([args.seed, index, PLACEMENTS.index(placement), number])
+                    inside = crop_test.deep_centres(filled, VIEWS, rng)
+                except ValueError:  # a hole at the photo's edge: no crop test
+                    inside = None
                 results = {PHOTO: photo}
                 for label in labels:
                     begin = time.perf_counter()
@@ -132,10 +196,12 @@ def main(argv=None) -> None:
                     seconds = time.perf_counter() - begin
                     records.append({"photo": path.stem, "hole": f"{placement}-{number}", "shape": hole.shape,
                                     "placement": placement, "share": round(hole.share, 4), "row": label,
-                                    **measure(results[label], photo, filled, around), "seconds": seconds})
+                                    **measure(results[label], photo, filled, around),
+                                    "called": called_share(classifier, results[label], inside), "seconds": seconds})
                 records.append({"photo": path.stem, "hole": f"{placement}-{number}", "shape": hole.shape,
                                 "placement": placement, "share": round(hole.share, 4), "row": PHOTO,
-                                **measure(photo, photo, filled, around), "seconds": np.nan})
+                                **measure(photo, photo, filled, around),
+                                "called": called_share(classifier, photo, inside), "seconds": np.nan})
                 if args.sheets:
                     name = f"{path.stem}-{placement}-{number}-{hole.shape}"
                     save_sheets(results, filled, hole.focus(), Path(args.sheets), name)
@@ -163,11 +229,13 @@ def report(records: list[dict]) -> str:
     anchor = rows[ANCHOR]
     lines = ["| fill | hole PSNR (dB) | minus PatchMatch's | 1/8-scale PSNR | minus PatchMatch's | edge precision "
              "| edge recall | edge F1 | minus PatchMatch's | patch distance x100 | minus PatchMatch's | repetition "
-             "| seam | blow-outs (% of hole) | unlike surroundings (% of hole) | minus PatchMatch's | s per hole |",
-             "|---" * 17 + "|"]
+             "| seam | blow-outs (% of hole) | unlike surroundings (% of hole) | minus PatchMatch's "
+             "| called filled (% of views) | minus PatchMatch's | s per hole |",
+             "|---" * 19 + "|"]
     for label, values in rows.items():
         col = {key: np.array([v[key] for v in values], float) for key in MEASURES}
         ref = {key: np.array([v[key] for v in anchor], float) for key in MEASURES}
+        col["called"], ref["called"] = 100 * col["called"], 100 * ref["called"]
         versus = label not in (ANCHOR, PHOTO)
         diff = lambda key, digits=2: difference_cell(*_paired(col[key], ref[key]), digits=digits) if versus else ""  # noqa: E731
         cells = ["" if label == PHOTO else f"{col['psnr'].mean():.2f}", "" if label == PHOTO else diff("psnr"),
@@ -176,13 +244,18 @@ def report(records: list[dict]) -> str:
                  diff("f1", 3), f"{col['distance'].mean():.2f}", diff("distance"), f"{col['repetition'].mean():.2f}",
                  f"{col['seam'].sum() / col['photo_seam'].sum():.2f}", f"{col['blow_out'].mean():.1f}",
                  f"{col['unfamiliar'].mean():.1f}", diff("unfamiliar", 1),
+                 f"{np.nanmean(col['called']):.1f}" if np.isfinite(col["called"]).any() else "",
+                 diff("called", 1) if np.isfinite(col["called"]).any() else "",
                  "" if label == PHOTO else f"{col['seconds'].mean():.2f}"]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def _paired(a: np.ndarray, b: np.ndarray):
-    return (a - b).mean(), paired_bootstrap(a, b)
+    """The mean difference and its interval over the holes where both values are (the crop test
+    skips holes at the photo's edge)."""
+    both = np.isfinite(a) & np.isfinite(b)
+    return (a[both] - b[both]).mean(), paired_bootstrap(a[both], b[both])
 
 
 def write_csv(records: list[dict], path: Path) -> None:

@@ -24,21 +24,34 @@ def centres(hole: np.ndarray, count: int, rng: np.random.Generator) -> tuple[np.
     does not touch the hole, within three hole sizes of it."""
     import cv2
 
-    height, width = hole.shape
-    usable = np.zeros_like(hole)
-    usable[REACH:height - REACH, REACH:width - REACH] = True
-    depth = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 5)
-    deep = (depth >= min(SIDE / 2, depth.max())) & usable
+    usable = _usable(hole.shape)
     outside = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 5)
     size = max(np.ptp(np.nonzero(hole)[0]), np.ptp(np.nonzero(hole)[1]))
     near = (outside > REACH * 1.42 + 2) & (outside < REACH * 1.42 + 3 * size) & usable
-    picks = []
-    for where in (deep, near):
-        points = np.argwhere(where)
-        if not len(points):
-            raise ValueError("the hole is too close to the photo's edge for the crop test")
-        picks.append(points[rng.choice(len(points), count, replace=len(points) < count)])
-    return picks[0], picks[1]
+    return deep_centres(hole, count, rng), _pick(near, count, rng)
+
+
+def deep_centres(hole: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` centres deep in ``hole`` alone: for a large hole, whose views are scored against the
+    photo's own views at the same centres rather than against views away from it."""
+    import cv2
+
+    depth = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 5)
+    return _pick((depth >= min(SIDE / 2, depth.max())) & _usable(hole.shape), count, rng)
+
+
+def _usable(shape) -> np.ndarray:
+    height, width = shape
+    usable = np.zeros(shape, bool)
+    usable[REACH:height - REACH, REACH:width - REACH] = True
+    return usable
+
+
+def _pick(where: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    points = np.argwhere(where)
+    if not len(points):
+        raise ValueError("the hole is too close to the photo's edge for the crop test")
+    return points[rng.choice(len(points), count, replace=len(points) < count)]
 
 
 def views(image: np.ndarray, points: np.ndarray) -> np.ndarray:
