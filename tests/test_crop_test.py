@@ -49,3 +49,15 @@ def test_the_classifier_calls_a_blur_filled_and_the_photo_not():
     model = crop_test.train_classifier(np.concatenate(filled[:4]), np.concatenate(real[:4]), epochs=3)
     assert crop_test.called_filled(model, np.concatenate(filled[4:])).mean() > 0.9
     assert crop_test.called_filled(model, np.concatenate(real[4:])).mean() < 0.1
+
+
+def test_a_hole_with_no_room_around_it_still_has_views_deep_inside():
+    """The structure benchmark's large holes leave no room for views away from them: their views are
+    scored against the photo's own at the same centres, so only the centres inside are drawn."""
+    hole = np.zeros((400, 400), bool)
+    hole[40:360, 40:360] = True
+    with pytest.raises(ValueError, match="edge"):
+        crop_test.centres(hole, 8, np.random.default_rng(0))
+    inside = crop_test.deep_centres(hole, 8, np.random.default_rng(0))
+    assert len(inside) == 8 and hole[inside[:, 0], inside[:, 1]].all()
+    assert (inside >= crop_test.REACH).all() and (inside <= 400 - crop_test.REACH).all()
