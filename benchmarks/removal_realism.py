@@ -28,9 +28,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from inpaint_utils.core.paths import atomic_save, output_root, writable_dir
+from inpaint_utils.core.paths import output_root, writable_dir
 from inpaint_utils.data.masks import photo_holes
 from inpaint_utils.data.photos import read_image
 from inpaint_utils.evaluation import crop_test
@@ -139,13 +138,7 @@ def main(argv=None) -> None:
     cache = writable_dir(output_root() / "checkpoints" / "crop_test")
     filled, real = training_views(corpus_photos("train"), args.train_holes, removers, args.seed, cache)
     start, saved = time.perf_counter(), cache / f"classifier-{args.train_holes}-{args.seed}-{TRAIN_VIEWS}.pt"
-    if saved.is_file():
-        classifier = crop_test.CropClassifier()
-        classifier.load_state_dict(torch.load(saved, weights_only=True))
-        classifier.eval()
-    else:
-        classifier = crop_test.train_classifier(filled, real, seed=args.seed)
-        atomic_save(classifier.state_dict(), saved)
+    classifier = crop_test.cached_classifier(saved, lambda: (filled, real), seed=args.seed)
     print(f"classifier: {len(filled)} filled and {len(real)} real training views, "
           f"{time.perf_counter() - start:.0f} s", file=sys.stderr)
     rows, away_called, streaks = {}, [], make_remover("telea")

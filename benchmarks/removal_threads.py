@@ -14,15 +14,14 @@ import time
 
 import numpy as np
 
+from benchmarks import removal_memory
 from inpaint_utils.removal import remover as removal
 
 
 def photo(megapixels: float) -> np.ndarray:
-    import cv2
-    import skimage.data
-
+    """Coffee at ``megapixels``, 3:2, as ``removal_memory`` makes it."""
     height = int(math.sqrt(megapixels * 1e6 / 1.5))
-    return cv2.resize(skimage.data.coffee(), (int(1.5 * height), height), interpolation=cv2.INTER_CUBIC)
+    return np.asarray(removal_memory.photo(int(1.5 * height), height))
 
 
 def boxes(shape, holes: int, share: float) -> np.ndarray:

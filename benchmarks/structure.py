@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from inpaint_utils.core.paths import atomic_save, output_root, writable_dir
+from inpaint_utils.core.paths import output_root, writable_dir
 from inpaint_utils.data.photos import read_image
 from inpaint_utils.data.structure_holes import PLACEMENTS, SHARE, benchmark_holes, shrunk
 from inpaint_utils.evaluation import crop_test
@@ -107,17 +107,16 @@ def crop_classifier(holes: int, scale: float, share, seed: int) -> crop_test.Cro
     of the corpus's training photos (shrunk to ``scale`` MP, as the held-out ones): views deep in
     each hole filled by CROP_TEST_ROWS (label filled) against the photo's own at the same centres.
     Cached in checkpoints/structure_crop_test/: its views photo by photo, then the classifier."""
-    import torch
-
-    from inpaint_utils.data.photo_corpus import corpus_photos
-
     cache = writable_dir(output_root() / "checkpoints" / "structure_crop_test")
     key = f"{holes}-{scale:g}-{share[0]:g}-{share[1]:g}-{seed}-{TRAIN_VIEWS}"
-    saved = cache / f"classifier-{key}.pt"
-    if saved.is_file():
-        classifier = crop_test.CropClassifier()
-        classifier.load_state_dict(torch.load(saved, weights_only=True))
-        return classifier.eval()
+    return crop_test.cached_classifier(cache / f"classifier-{key}.pt",
+                                       lambda: crop_training_views(holes, scale, share, seed, cache, key), seed=seed)
+
+
+def crop_training_views(holes: int, scale: float, share, seed: int, cache: Path, key: str):
+    """(filled views, real views) for ``crop_classifier``, cached photo by photo."""
+    from inpaint_utils.data.photo_corpus import corpus_photos
+
     removers = {label: remover_for(label) for label in CROP_TEST_ROWS}
     filled, real = [], []
     for index, path in enumerate(corpus_photos("train")):
@@ -138,9 +137,7 @@ def crop_classifier(holes: int, scale: float, share, seed: int) -> crop_test.Cro
         with np.load(part) as views:
             filled.append(views["filled"])
             real.append(views["real"])
-    classifier = crop_test.train_classifier(np.concatenate(filled), np.concatenate(real), seed=seed)
-    atomic_save(classifier.state_dict(), saved)
-    return classifier
+    return np.concatenate(filled), np.concatenate(real)
 
 
 def called_share(classifier, image: np.ndarray, inside) -> float:

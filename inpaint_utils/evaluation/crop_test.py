@@ -9,9 +9,13 @@ untouched photo's hole crops give what content alone gives away (the holes fall 
 would); a fill no more often called "filled" than that is, to this test, as real as the photo.
 """
 
+from pathlib import Path
+
 import numpy as np
 import torch
 import torch.nn as nn
+
+from ..core.paths import atomic_save
 
 SIDE = 32  # the fine view, at 100%
 COARSE = 4  # the coarse view spans COARSE x SIDE pixels, shrunk to SIDE
@@ -107,6 +111,18 @@ def train_classifier(filled: np.ndarray, real: np.ndarray, epochs: int = 8, seed
             loss.backward()
             optimiser.step()
     return model.eval()
+
+
+def cached_classifier(saved: Path, training_views, seed: int = 0) -> CropClassifier:
+    """The classifier saved at ``saved``, or one trained on ``training_views()`` (filled, real views;
+    called only when there is none) and saved there atomically."""
+    if saved.is_file():
+        model = CropClassifier()
+        model.load_state_dict(torch.load(saved, weights_only=True))
+        return model.eval()
+    model = train_classifier(*training_views(), seed=seed)
+    atomic_save(model.state_dict(), saved)
+    return model
 
 
 def called_filled(model: CropClassifier, crops: np.ndarray) -> np.ndarray:

@@ -322,17 +322,14 @@ def _fills(image, mask, crops, remover, areas):
             return _run_per_image(per_image, crop, hole) if per_image else _run(remover, crop, hole)[0]
 
         threads = min(len(crops), FILL_THREADS, available_cores()) if remover.threads else 1
-        if threads == 1:
-            for part, region in enumerate(crops, start=1):
-                yield region, [part], fill(part)
-            return
         parts = sorted(range(1, len(crops) + 1), key=lambda part: -areas[part - 1])  # the longest fills first
-        pool = ThreadPoolExecutor(threads)
+        pool = ThreadPoolExecutor(threads) if threads > 1 else None
         try:
-            for part, filled in zip(parts, pool.map(fill, parts)):
+            for part, filled in zip(parts, pool.map(fill, parts) if pool else map(fill, parts)):
                 yield crops[part - 1], [part], filled
         finally:
-            pool.shutdown(cancel_futures=True)  # on an error or Ctrl+C, no part waiting starts
+            if pool:
+                pool.shutdown(cancel_futures=True)  # on an error or Ctrl+C, no part waiting starts
         return
     jobs = _windows(crops, image.shape[:2], remover.size)
     for start in range(0, len(jobs), BATCH):
