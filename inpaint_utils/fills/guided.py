@@ -63,11 +63,11 @@ class Line:
 
 
 def patchmatch(image: np.ndarray, hole: np.ndarray, sampling: np.ndarray | None = None,
-               patch: int = PATCHMATCH_PATCH) -> np.ndarray:
+               patch: int = PATCHMATCH_PATCH, seed: int = PATCHMATCH_SEED) -> np.ndarray:
     """PyPatchMatch's fill of ``hole`` copying only from ``sampling`` (bool, None: every known pixel),
-    from the project's fixed seed (as ``exemplar._patchmatch``)."""
+    from the project's fixed seed unless told (as ``exemplar._patchmatch``)."""
     patch_match = patchmatch_inpaint()
-    patch_match.set_random_seed(PATCHMATCH_SEED)
+    patch_match.set_random_seed(seed)
     hole = hole.astype(bool)
     excluded = None if sampling is None else (~sampling & ~hole).astype(np.uint8)
     return patch_match.inpaint(image, hole.astype(np.uint8), global_mask=excluded, patch_size=patch)
@@ -80,19 +80,19 @@ def sampling_band(hole: np.ndarray) -> np.ndarray:
     return ~hole & (distance <= max(MIN_BAND, BAND * radius))
 
 
-def sampling_area_fill(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+def sampling_area_fill(image: np.ndarray, hole: np.ndarray, patch: int = PATCHMATCH_PATCH) -> np.ndarray:
     """PatchMatch copying only from a band around the hole (``sampling_band``): float HxWx3 0-255."""
     hole = hole.astype(bool)
-    return patchmatch(image, hole, sampling_band(hole)).astype(np.float32)
+    return patchmatch(image, hole, sampling_band(hole), patch).astype(np.float32)
 
 
-def line_guided_fill(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+def line_guided_fill(image: np.ndarray, hole: np.ndarray, patch: int = PATCHMATCH_PATCH) -> np.ndarray:
     """The hole split along ``trusted_lines`` and each part filled by PatchMatch from its own side
     only, largest part first; plain PatchMatch where no line is trusted. float HxWx3 0-255."""
     hole = hole.astype(bool)
     lines = trusted_lines(image, hole)
     if not lines:
-        return patchmatch(image, hole).astype(np.float32)
+        return patchmatch(image, hole, patch=patch).astype(np.float32)
     code = sum(line.side(hole.shape).astype(np.int32) << k for k, line in enumerate(lines))
     known, out = ~hole, image.copy()
     parts = sorted(np.unique(code[hole]), key=lambda c: -(hole & (code == c)).sum())
@@ -100,7 +100,7 @@ def line_guided_fill(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
         part, own = hole & (code == c), known & (code == c)
         if own.sum() < 4 * (2 * PATCHMATCH_PATCH + 1) ** 2:  # too few patches on its side: copy from all
             own = known
-        out = patchmatch(out, part, own | part)  # the other parts of the hole: neither filled nor copied now
+        out = patchmatch(out, part, own | part, patch)  # the other parts of the hole: neither filled nor copied now
     return out.astype(np.float32)
 
 

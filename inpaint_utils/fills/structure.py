@@ -38,20 +38,28 @@ class StructureStage:
     def edges(self, image: np.ndarray, hole: np.ndarray) -> np.ndarray:
         """bool (H, W): the edges the generator draws in ``hole`` of ``image`` (uint8 HxWx3), drawn at
         ``size`` px and scaled back to the image's size; False outside the hole."""
+        height, width = hole.shape
+        drawn = cv2.resize(self.probability(image, hole), (width, height), interpolation=cv2.INTER_LINEAR) > THRESHOLD
+        return drawn & hole
+
+    def probability(self, image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        """float (size, size): the generator's edge probability over ``image`` shrunk to its square
+        input (inside the hole; outside, its input's own Canny edges show through)."""
         import torch
 
         from ..networks.edges import edge_inputs
 
-        height, width = hole.shape
-        small = cv2.resize(image, (self.size, self.size), interpolation=cv2.INTER_AREA)
-        grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
-        mask = cv2.resize(hole.astype(np.float32), (self.size, self.size), interpolation=cv2.INTER_AREA) > 0
+        grey, mask = self.inputs(image, hole)
         as_tensor = lambda a: torch.from_numpy(np.asarray(a, np.float32))[None, None]  # noqa: E731
         with torch.no_grad():
             logits = self.g(edge_inputs(as_tensor(grey / 255), as_tensor(canny_edges(grey)), as_tensor(mask)))
-        probability = torch.sigmoid(logits)[0, 0].numpy()
-        drawn = cv2.resize(probability, (width, height), interpolation=cv2.INTER_LINEAR) > THRESHOLD
-        return drawn & hole
+        return torch.sigmoid(logits)[0, 0].numpy()
+
+    def inputs(self, image: np.ndarray, hole: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``image`` (uint8 HxWx3) as the generator sees it, grey at ``size`` x ``size``, and the hole there."""
+        small = cv2.resize(np.ascontiguousarray(image), (self.size, self.size), interpolation=cv2.INTER_AREA)
+        mask = cv2.resize(hole.astype(np.float32), (self.size, self.size), interpolation=cv2.INTER_AREA) > 0
+        return cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), mask
 
     def fill(self, image: np.ndarray, hole: np.ndarray) -> np.ndarray:
         """The removal's per-image fill: float HxWx3 0-255."""
