@@ -1,7 +1,7 @@
 """Which of several PatchMatch fills should the structure stage's critic keep? A probe on the
 corpus's *training* photos, so that the held-out ones stay unseen for the round's rule.
 
-    python -m benchmarks.probes.candidates --holes 2 --out /tmp/candidates.csv   # about 30 min at 1 MP
+    python -m benchmarks.probes.candidates --holes 2 --out /tmp/candidates.csv   # about 20 min at 1 MP
     python -m benchmarks.probes.candidates --analyse /tmp/candidates.csv
 
 For each hole of the structure benchmark's kind (``benchmarks/structure.py``: 3-30%, across edges
@@ -29,9 +29,10 @@ from inpaint_utils.data.photos import read_image
 from inpaint_utils.data.structure_holes import PLACEMENTS, SHARE, benchmark_holes, shrunk
 from inpaint_utils.evaluation.patch_stats import surroundings
 from inpaint_utils.evaluation.stats import difference_cell, paired_bootstrap
-from inpaint_utils.evaluation.structure import LAYOUT_SCALE, shrink, shrink_mask
+from inpaint_utils.evaluation.structure import shrink_mask
 from inpaint_utils.fills.exemplar import PATCHMATCH_SEED, SMALL_PATCH
 from inpaint_utils.fills.guided import line_guided_fill, patchmatch, sampling_area_fill
+from inpaint_utils.fills.layout import LAYOUT_SCALE, harmonic_layout, layout_cells, shrink
 from inpaint_utils.removal.remover import Remover, dilate_mask, remove_object
 
 CANDIDATES: dict[str, Callable] = {  # label -> per-image fill (uint8 HxWx3 crop, bool hole) -> HxWx3
@@ -57,18 +58,12 @@ class Guide:
 
 def make_guide(stage, image: np.ndarray, hole: np.ndarray) -> Guide:
     """The Guide of ``hole`` in ``image`` (uint8 HxWx3) from ``stage`` (``structure.StructureStage``)."""
-    import torch
-
-    from inpaint_utils.fills.classical import harmonic_fill
     from inpaint_utils.fills.structure import THRESHOLD
 
     hole = hole.astype(bool)
     _, small_hole = stage.inputs(image, hole)
     edges = (stage.probability(image, hole) > THRESHOLD) & small_hole
-    small, layout_hole = shrink(image, LAYOUT_SCALE), shrink_mask(hole, LAYOUT_SCALE)
-    as_batch = torch.from_numpy(np.ascontiguousarray(small.transpose(2, 0, 1)))[None]
-    layout = harmonic_fill(as_batch, torch.from_numpy(layout_hole.astype(np.float32))[None, None])
-    return Guide(edges, small_hole, layout[0].numpy().transpose(1, 2, 0), layout_hole)
+    return Guide(edges, small_hole, harmonic_layout(image, hole), layout_cells(hole))
 
 
 def agreement(fill: np.ndarray, guide: Guide) -> dict[str, float]:

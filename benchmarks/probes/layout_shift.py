@@ -19,25 +19,18 @@ import numpy as np
 import benchmarks.structure as benchmark
 from inpaint_utils.fills.exemplar import SMALL_PATCH
 from inpaint_utils.fills.guided import patchmatch
-from inpaint_utils.fills.layout import harmonic_layout, on_layout, shrunk_layout
+from inpaint_utils.fills.layout import LAYOUT_SCALE, harmonic_layout, on_layout, shrink
 from inpaint_utils.removal.remover import make_remover, remove_object
 
-
-@functools.lru_cache(maxsize=4)
-def _small_patches(key):
-    crop, hole = _last[key]
-    return patchmatch(crop, hole, patch=SMALL_PATCH).astype(np.float32)
-
-
-_last = {}
+_made = {}  # the last crop's 7x7 fill, made once for all the rows
 
 
 def small_patches(crop, hole):
-    """The 7x7 fill of this crop, made once for all the rows."""
     key = (crop.shape, hole.tobytes())
-    _last.clear()
-    _last[key] = (crop, hole)
-    return _small_patches(key)
+    if key not in _made:
+        _made.clear()
+        _made[key] = patchmatch(crop, hole, patch=SMALL_PATCH).astype(np.float32)
+    return _made[key]
 
 
 @functools.cache
@@ -49,7 +42,7 @@ def layout_of(kind, crop, hole):
     if kind == "harmonic":
         return harmonic_layout(crop, hole)
     filled = remove_object(crop, hole, release_model(), dilate=0, blend="paste", detail="none")
-    return shrunk_layout(filled)
+    return shrink(filled, LAYOUT_SCALE)
 
 
 def fill(crop, hole, kind, strength):

@@ -20,18 +20,11 @@ import cv2
 import numpy as np
 
 from ..data.edges import canny_edges
+from ..fills.layout import LAYOUT_SCALE, shrink
 
 EDGE_SCALE = 0.5  # edges compared at half scale, as EdgeConnect
 TOLERANCE = 2.0  # pixels (at EDGE_SCALE) within which an edge pixel counts as found
-LAYOUT_SCALE = 1 / 8
 PSNR_CAP = 100.0  # as evaluation.metrics caps it
-
-
-def shrink(image: np.ndarray, scale: float) -> np.ndarray:
-    """``image`` scaled by ``scale`` with area averaging, float32 (no rounding at small scales)."""
-    height, width = image.shape[:2]
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(np.asarray(image, np.float32), size, interpolation=cv2.INTER_AREA)
 
 
 def shrink_mask(hole: np.ndarray, scale: float) -> np.ndarray:
