@@ -21,7 +21,7 @@ from inpaint_utils.data.structure_holes import (
 from inpaint_utils.evaluation.structure import blow_out_share, edge_scores, layout_psnr
 from inpaint_utils.fills.classical import CLASSICAL, _biharmonic
 from inpaint_utils.fills.guided import line_guided_fill, sampling_area_fill, sampling_band, trusted_lines
-from inpaint_utils.fills.layout import LAYOUT_SCALE, harmonic_layout, on_layout, shrink
+from inpaint_utils.fills.layout import LAYOUT_SCALE, harmonic_layout, layout_map, on_layout, shrink
 
 
 def split_scene(size=256, noise=4, seed=0):
@@ -196,3 +196,16 @@ def test_the_harmonic_layout_spans_the_hole_between_its_sides():
     row = layout[6]
     assert row[0] == 0 and row[-1] == 200
     assert np.all(np.diff(row) >= -1e-3) and 60 < row[10] < 140
+
+
+def test_the_layout_map_codes_known_colours_and_gives_the_hole_the_layouts():
+    """Dark left, light right: the map's first channel splits them, stays in 0-0.5 (so the library's
+    wrapped difference is a plain one), and the hole between runs from one to the other."""
+    image = np.zeros((96, 160, 3), np.uint8)
+    image[:, 80:] = (200, 180, 120)
+    hole = np.zeros(image.shape[:2], bool)
+    hole[:, 40:120] = True
+    ij = layout_map(image, hole)
+    assert ij.dtype == np.float32 and ij.min() >= 0 and ij.max() <= 0.5
+    left, right, middle = ij[48, 5, 0], ij[48, 155, 0], ij[48, 80, 0]
+    assert abs(left - right) > 0.45 and min(left, right) < middle < max(left, right)

@@ -71,3 +71,31 @@ def patchmatch_on_layout(image: np.ndarray, hole: np.ndarray, strength: float = 
 
     hole = hole.astype(bool)
     return on_layout(patchmatch(image, hole, patch=SMALL_PATCH), hole, harmonic_layout(image, hole), strength)
+
+
+def layout_map(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """PyPatchMatch's regularity map (HxWx3 float32) for a search steered by the layout: each pixel's
+    coarse colour (the harmonic layout at 1/8 scale, upsampled: the known pixels' own, the hole's the
+    layout's) as its first two principal components across the crop, each scaled to 0-0.5 so that
+    the library's wrapped difference is a plain one."""
+    height, width = hole.shape
+    coarse = cv2.resize(harmonic_layout(image, hole), (width, height), interpolation=cv2.INTER_LINEAR)
+    colours = coarse.reshape(-1, 3) - coarse.reshape(-1, 3).mean(axis=0)
+    _, _, axes = np.linalg.svd(colours[:: max(1, len(colours) // 20000)], full_matrices=False)
+    parts = colours @ axes[:2].T
+    span = np.maximum(parts.max(axis=0) - parts.min(axis=0), 1e-6)
+    ij = 0.5 * (parts - parts.min(axis=0)) / span
+    return np.dstack([ij.reshape(height, width, 2), np.zeros((height, width), np.float32)]).astype(np.float32)
+
+
+def layout_guided_fill(image: np.ndarray, hole: np.ndarray, weight: float = 0.1) -> np.ndarray:
+    """PatchMatch with 7x7 patches whose search weighs, beside each patch's distance, how far the
+    copied patch's coarse colour is from the layout's where it lands (``layout_map``, ``weight`` of
+    it): the copy is chosen for its place, not recoloured after. float HxWx3 0-255."""
+    from .exemplar import PATCHMATCH_SEED, SMALL_PATCH, patchmatch_inpaint
+
+    hole = hole.astype(bool)
+    patch_match = patchmatch_inpaint()
+    patch_match.set_random_seed(PATCHMATCH_SEED)
+    return patch_match.inpaint_regularity(image, hole.astype(np.uint8), layout_map(image, hole), patch_size=SMALL_PATCH,
+                                          guide_weight=weight).astype(np.float32)
