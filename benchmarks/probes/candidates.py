@@ -130,15 +130,13 @@ def collect(args) -> pd.DataFrame:
                     key = (crop.shape, part.tobytes())
                     if key not in made:
                         made[key] = fill_all(crop, part)
-                    made[key]["last"] = made[key]["seen"][label]
                     return made[key]["fills"][label]
 
                 for label in CANDIDATES:
                     remover = Remover(label, None, None, lambda c, p, label=label: per_image(c, p, label),
                                       blend="paste", detail="none")
                     result = remove_object(photo, hole.mask, remover)
-                    seen = next(iter(made.values()))["seen"][label] if len(made) == 1 else \
-                        {k: np.mean([m["seen"][label][k] for m in made.values()]) for k in (*SEEN, "seconds")}
+                    seen = {k: np.mean([m["seen"][label][k] for m in made.values()]) for k in (*SEEN, "seconds")}
                     records.append({"photo": path.stem, "hole": f"{placement}-{number}", "shape": hole.shape,
                                     "placement": placement, "share": round(hole.share, 4), "candidate": label,
                                     **{k: v for k, v in benchmark.measure(result, photo, filled, around).items()
@@ -166,7 +164,7 @@ def rules(frame: pd.DataFrame) -> dict:
 
 
 def analyse(frame: pd.DataFrame, among=None) -> str:
-    among = among or list(CANDIDATES)
+    among = list(dict.fromkeys([ANCHOR, *(among or CANDIDATES)]))  # the anchor is always among them
     frame = frame[frame["candidate"].isin(among)]
     holes = [h.set_index("candidate") for _, h in frame.groupby(["photo", "hole"], sort=False)]
     anchor = pd.DataFrame([h.loc[ANCHOR] for h in holes])

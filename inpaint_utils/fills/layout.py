@@ -90,10 +90,11 @@ def layout_map(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     return np.dstack([ij.reshape(height, width, 2), np.zeros((height, width), np.float32)]).astype(np.float32)
 
 
-def layout_guided_fill(image: np.ndarray, hole: np.ndarray, weight: float = 0.1) -> np.ndarray:
+def layout_guided_fill(image: np.ndarray, hole: np.ndarray, weight: float = 0.001) -> np.ndarray:
     """PatchMatch with 7x7 patches whose search weighs, beside each patch's distance, how far the
     copied patch's coarse colour is from the layout's where it lands (``layout_map``, ``weight`` of
-    it): the copy is chosen for its place, not recoloured after. float HxWx3 0-255."""
+    it; from 0.005 the guide outweighs the texture and the hole fills with a smear): the copy is chosen
+    for its place, not recoloured after. float HxWx3 0-255."""
     from .exemplar import PATCHMATCH_SEED, SMALL_PATCH, patchmatch_inpaint
 
     hole = hole.astype(bool)
