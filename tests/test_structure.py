@@ -1,13 +1,16 @@
 """The structure benchmark's parts: edge continuity and layout PSNR rank fills as a person would, holes
 land across the photo's edges at the size asked, and the classical guided fills do what they claim
 (the line-guided fill continues a straight edge; the sampling area keeps far-away pixels out; the
-layout shift moves only the hole's coarse colours)."""
+layout shift moves only the hole's coarse colours; the candidates probe's critic ranks a carried edge
+and the right colours first)."""
 
 import cv2
 import numpy as np
 import pytest
 from skimage import data
 
+from benchmarks.probes.candidates import Guide, agreement
+from inpaint_utils.data.edges import canny_edges
 from inpaint_utils.data.structure_holes import (
     SHAPES,
     benchmark_holes,
@@ -21,7 +24,7 @@ from inpaint_utils.data.structure_holes import (
 from inpaint_utils.evaluation.structure import blow_out_share, edge_scores, layout_psnr
 from inpaint_utils.fills.classical import CLASSICAL, _biharmonic
 from inpaint_utils.fills.guided import line_guided_fill, sampling_area_fill, sampling_band, trusted_lines
-from inpaint_utils.fills.layout import LAYOUT_SCALE, harmonic_layout, layout_map, on_layout, shrink
+from inpaint_utils.fills.layout import LAYOUT_SCALE, harmonic_layout, layout_cells, layout_map, on_layout, shrink
 
 
 def split_scene(size=256, noise=4, seed=0):
@@ -209,3 +212,30 @@ def test_the_layout_map_codes_known_colours_and_gives_the_hole_the_layouts():
     assert ij.dtype == np.float32 and ij.min() >= 0 and ij.max() <= 0.5
     left, right, middle = ij[48, 5, 0], ij[48, 155, 0], ij[48, 80, 0]
     assert abs(left - right) > 0.45 and min(left, right) < middle < max(left, right)
+
+
+def true_guide(image, hole, side=128):
+    """The Guide a perfect structure stage would give: the truth's own edges and coarse colours."""
+    small = cv2.resize(image, (side, side), interpolation=cv2.INTER_AREA)
+    small_hole = cv2.resize(hole.astype(np.float32), (side, side), interpolation=cv2.INTER_AREA) > 0
+    return Guide(canny_edges(small) & small_hole, small_hole, shrink(image, LAYOUT_SCALE), layout_cells(hole))
+
+
+def test_the_critic_ranks_a_fill_that_carries_the_edge_above_a_smear():
+    """The critic of benchmarks/probes/candidates.py (``agreement``), given a perfect guide."""
+    image, hole = split_scene()
+    guide = true_guide(image, hole)
+    smeared = image.copy()
+    smeared[hole] = cv2.GaussianBlur(cv2.inpaint(image, hole.astype(np.uint8), 3, cv2.INPAINT_NS), (0, 0), 12)[hole]
+    truth, smear = agreement(image.astype(np.float32), guide), agreement(smeared.astype(np.float32), guide)
+    assert truth["edge_f1"] > 0.9 and truth["edge_f1"] > smear["edge_f1"] + 0.3
+    assert truth["layout_psnr"] > smear["layout_psnr"]
+
+
+def test_the_critic_ranks_swapped_colours_below_the_right_ones():
+    image, hole = split_scene()
+    guide = true_guide(image, hole)
+    swapped = image.copy()
+    swapped[hole] = 255 - swapped[hole]  # the same edge, the sides' colours wrong
+    wrong, right = (agreement(a.astype(np.float32), guide)["layout_psnr"] for a in (swapped, image))
+    assert wrong < right - 10
