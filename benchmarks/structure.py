@@ -41,7 +41,7 @@ from inpaint_utils.evaluation.structure import blow_out_share, edge_scores, layo
 from inpaint_utils.fills.detail import seam_sums
 from inpaint_utils.fills.exemplar import SMALL_EXEMPLAR
 from inpaint_utils.fills.guided import line_guided_fill, sampling_area_fill
-from inpaint_utils.fills.layout import patchmatch_on_layout
+from inpaint_utils.fills.layout import layout_guided_fill, patchmatch_on_layout
 from inpaint_utils.removal.remover import Remover, dilate_mask, make_remover, remove_object
 
 DILATE = 5  # remove_object's default: the pixels each method fills, and so the pixels scored
@@ -65,7 +65,8 @@ MARGINS = (0.5, 0.25)  # narrower crops than remove_object's default (1.0: the h
 SMALL_PATCHES = "PatchMatch, 7x7 patches"  # Round 2's candidate (docs/structure.md)
 ON_LAYOUT = {f"PatchMatch 7x7 on the harmonic layout, {s:g}": functools.partial(patchmatch_on_layout, strength=s)
              for s in (0.25, 0.5)}  # Round 4's candidates
-GUIDED = {SMALL_PATCHES: SMALL_EXEMPLAR.per_image, **ON_LAYOUT,
+LAYOUT_SEARCH = "7x7 searched by the layout, 0.001"  # Round 5's candidate
+GUIDED = {SMALL_PATCHES: SMALL_EXEMPLAR.per_image, **ON_LAYOUT, LAYOUT_SEARCH: layout_guided_fill,
           "PatchMatch, sampling area": sampling_area_fill, "PatchMatch, line guided": line_guided_fill,
           LEARNED: learned_fill}
 METHODS = {  # label -> --method of the removal command (with options), or one of GUIDED
