@@ -1,8 +1,8 @@
 """The structure benchmark's parts: edge continuity and layout PSNR rank fills as a person would, holes
 land across the photo's edges at the size asked, and the classical guided fills do what they claim
 (the line-guided fill continues a straight edge; the sampling area keeps far-away pixels out; the
-layout shift moves only the hole's coarse colours; the candidates probe's critic ranks a carried edge
-and the right colours first)."""
+layout shift moves only the hole's coarse colours; the layout-steered search is PatchMatch's plus a
+term; the candidates probe's critic ranks a carried edge and the right colours first)."""
 
 import cv2
 import numpy as np
@@ -23,8 +23,17 @@ from inpaint_utils.data.structure_holes import (
 )
 from inpaint_utils.evaluation.structure import blow_out_share, edge_scores, layout_psnr
 from inpaint_utils.fills.classical import CLASSICAL, _biharmonic
-from inpaint_utils.fills.guided import line_guided_fill, sampling_area_fill, sampling_band, trusted_lines
-from inpaint_utils.fills.layout import LAYOUT_SCALE, harmonic_layout, layout_cells, layout_map, on_layout, shrink
+from inpaint_utils.fills.exemplar import SMALL_PATCH
+from inpaint_utils.fills.guided import line_guided_fill, patchmatch, sampling_area_fill, sampling_band, trusted_lines
+from inpaint_utils.fills.layout import (
+    LAYOUT_SCALE,
+    harmonic_layout,
+    layout_cells,
+    layout_guided_fill,
+    layout_map,
+    on_layout,
+    shrink,
+)
 
 
 def split_scene(size=256, noise=4, seed=0):
@@ -212,6 +221,16 @@ def test_the_layout_map_codes_known_colours_and_gives_the_hole_the_layouts():
     assert ij.dtype == np.float32 and ij.min() >= 0 and ij.max() <= 0.5
     left, right, middle = ij[48, 5, 0], ij[48, 155, 0], ij[48, 80, 0]
     assert abs(left - right) > 0.45 and min(left, right) < middle < max(left, right)
+
+
+def test_the_layout_guided_search_is_the_defaults_patchmatch_plus_the_layouts_term():
+    """At weight 0 the steered search is the default's 7x7 PatchMatch bit for bit (same seed, same
+    patches); at the benchmark's weight the layout's term changes which patches are copied."""
+    image, hole = split_scene(128)
+    plain = patchmatch(image, hole, patch=SMALL_PATCH)
+    assert np.array_equal(layout_guided_fill(image, hole, weight=0.0), plain)
+    steered = layout_guided_fill(image, hole)
+    assert np.array_equal(steered[~hole], plain[~hole]) and np.abs(steered - plain)[hole].mean() > 1
 
 
 def true_guide(image, hole, side=128):
