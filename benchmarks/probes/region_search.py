@@ -25,6 +25,9 @@ import numpy as np
 from scipy import ndimage
 
 import benchmarks.structure as benchmark
+from inpaint_utils.fills.exemplar import SMALL_PATCH
+from inpaint_utils.fills.guided import patchmatch
+from inpaint_utils.fills.layout import steered_patchmatch
 
 MAX_REGIONS = 9  # coded as a 3x3 grid of (0, 0.25, 0.5) in the map's two channels
 MIN_REGION = 0.03  # of the hole: smaller regions join their nearest large one
@@ -60,17 +63,11 @@ def region_map(image: np.ndarray, hole: np.ndarray, edges: np.ndarray) -> np.nda
 
 def region_guided_fill(image: np.ndarray, hole: np.ndarray, weight: float) -> np.ndarray:
     """PatchMatch with 7x7 patches steered by the structure stage's regions (plain 7x7 without them)."""
-    from inpaint_utils.fills.exemplar import PATCHMATCH_SEED, SMALL_PATCH, patchmatch_inpaint
-    from inpaint_utils.fills.guided import patchmatch
-
     hole = hole.astype(bool)
     ij = region_map(image, hole, benchmark.structure_stage().edges(image, hole))
     if ij is None:
         return patchmatch(image, hole, patch=SMALL_PATCH).astype(np.float32)
-    patch_match = patchmatch_inpaint()
-    patch_match.set_random_seed(PATCHMATCH_SEED)
-    return patch_match.inpaint_regularity(image, hole.astype(np.uint8), ij, patch_size=SMALL_PATCH,
-                                          guide_weight=weight).astype(np.float32)
+    return steered_patchmatch(image, hole, ij, weight)
 
 
 def main(argv=None) -> None:
