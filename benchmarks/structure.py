@@ -88,6 +88,12 @@ VIEWS = 16  # the crop test's views per held-out hole and row
 TRAIN_VIEWS = 24  # its training views per training hole and fill
 
 
+def add_rows(fills: dict) -> None:
+    """A probe's extra rows (label -> per-image fill), pasted and scored as the guided rows are."""
+    GUIDED.update(fills)
+    METHODS.update({label: (label, {}) for label in fills})
+
+
 def remover_for(label: str) -> Remover:
     """The Remover of a row: the command's own for a --method; a guided fill pasted as PatchMatch is."""
     if label in GUIDED:

@@ -12,25 +12,15 @@ layout's where it lands. Weights of 0.005 and more fill a large hole with a flat
 outweighs the texture); 0.001 keeps it.
 """
 
-import argparse
-import functools
 import sys
 
-import benchmarks.structure as benchmark
+from benchmarks.probes import run_weighted
 from inpaint_utils.fills.layout import layout_guided_fill
 
 
 def main(argv=None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    split = argv.index("--") if "--" in argv else len(argv)
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--weights", type=float, nargs="+", default=[0.001, 0.002])
-    args = parser.parse_args(argv[:split])
-    for weight in args.weights:
-        label = f"7x7 searched by the layout, {weight:g}"
-        benchmark.GUIDED[label] = functools.partial(layout_guided_fill, weight=weight)
-        benchmark.METHODS[label] = (label, {})
-    benchmark.main(argv[split + 1:])
+    run_weighted(sys.argv[1:] if argv is None else argv, __doc__, "7x7 searched by the layout, {:g}",
+                 layout_guided_fill, [0.001, 0.002])
 
 
 if __name__ == "__main__":

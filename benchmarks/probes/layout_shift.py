@@ -51,11 +51,9 @@ def fill(crop, hole, kind, strength):
 
 
 def main(argv=None) -> None:
-    for kind, name in (("harmonic", "the harmonic layout"), ("release", "the release model's layout")):
-        for strength in (0.5, 1.0):
-            label = f"7x7 on {name}, {strength:g}"
-            benchmark.GUIDED[label] = functools.partial(fill, kind=kind, strength=strength)
-            benchmark.METHODS[label] = (label, {})
+    benchmark.add_rows({f"7x7 on {name}, {strength:g}": functools.partial(fill, kind=kind, strength=strength)
+                        for kind, name in (("harmonic", "the harmonic layout"), ("release", "the release model's layout"))
+                        for strength in (0.5, 1.0)})
     benchmark.main(argv if argv is not None else sys.argv[1:])
 
 

@@ -23,10 +23,7 @@ def fill(image, hole, patch):
 
 
 def main(argv=None) -> None:
-    for radius in (3, 7, 10):
-        label = f"PatchMatch {2 * radius + 1}x{2 * radius + 1}"
-        benchmark.GUIDED[label] = functools.partial(fill, patch=radius)
-        benchmark.METHODS[label] = (label, {})
+    benchmark.add_rows({f"PatchMatch {2 * r + 1}x{2 * r + 1}": functools.partial(fill, patch=r) for r in (3, 7, 10)})
     benchmark.main(argv if argv is not None else sys.argv[1:])
 
 

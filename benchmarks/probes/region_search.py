@@ -16,8 +16,6 @@ parts of MIN_REGION or more, so ``region_map`` finds no regions and the fill fal
 there is nothing to steer with until the drawn edges are closed across the hole.
 """
 
-import argparse
-import functools
 import sys
 
 import cv2
@@ -25,9 +23,9 @@ import numpy as np
 from scipy import ndimage
 
 import benchmarks.structure as benchmark
+from benchmarks.probes import run_weighted
 from inpaint_utils.fills.exemplar import SMALL_PATCH
-from inpaint_utils.fills.guided import patchmatch
-from inpaint_utils.fills.layout import steered_patchmatch
+from inpaint_utils.fills.guided import patchmatch, steered_patchmatch
 
 MAX_REGIONS = 9  # coded as a 3x3 grid of (0, 0.25, 0.5) in the map's two channels
 MIN_REGION = 0.03  # of the hole: smaller regions join their nearest large one
@@ -67,20 +65,12 @@ def region_guided_fill(image: np.ndarray, hole: np.ndarray, weight: float) -> np
     ij = region_map(image, hole, benchmark.structure_stage().edges(image, hole))
     if ij is None:
         return patchmatch(image, hole, patch=SMALL_PATCH).astype(np.float32)
-    return steered_patchmatch(image, hole, ij, weight)
+    return steered_patchmatch(image, hole, ij, weight, SMALL_PATCH)
 
 
 def main(argv=None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    split = argv.index("--") if "--" in argv else len(argv)
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--weights", type=float, nargs="+", default=[0.02, 0.1])
-    args = parser.parse_args(argv[:split])
-    for weight in args.weights:
-        label = f"7x7 searched by the drawn regions, {weight:g}"
-        benchmark.GUIDED[label] = functools.partial(region_guided_fill, weight=weight)
-        benchmark.METHODS[label] = (label, {})
-    benchmark.main(argv[split + 1:])
+    run_weighted(sys.argv[1:] if argv is None else argv, __doc__, "7x7 searched by the drawn regions, {:g}",
+                 region_guided_fill, [0.02, 0.1])
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ copied), as in Photoshop's Content-Aware Fill, and both fills here only choose i
 
 Both take the removal's per-image signature: (uint8 HxWx3 crop, hole HxW, non-zero marks it) ->
 HxWx3 float 0-255, run on the crop ``remove_object`` cuts, PatchMatch's seed set before each call.
+The seeded calls they share, ``patchmatch`` and ``steered_patchmatch`` (the search weighted by a
+regularity map: ``fills/layout.py``'s layout, the region probe's regions), are here too.
 """
 
 import math
@@ -71,6 +73,17 @@ def patchmatch(image: np.ndarray, hole: np.ndarray, sampling: np.ndarray | None 
     hole = hole.astype(bool)
     excluded = None if sampling is None else (~sampling & ~hole).astype(np.uint8)
     return patch_match.inpaint(image, hole.astype(np.uint8), global_mask=excluded, patch_size=patch)
+
+
+def steered_patchmatch(image: np.ndarray, hole: np.ndarray, ij: np.ndarray, weight: float,
+                       patch: int = PATCHMATCH_PATCH) -> np.ndarray:
+    """PyPatchMatch's fill of ``hole`` from the project's seed, each patch's distance plus ``weight``
+    times the difference of the regularity map ``ij`` (HxWx3 float32, values 0-0.5) between where it
+    is copied from and where it lands. float HxWx3 0-255."""
+    patch_match = patchmatch_inpaint()
+    patch_match.set_random_seed(PATCHMATCH_SEED)
+    return patch_match.inpaint_regularity(image, hole.astype(np.uint8), ij, patch_size=patch,
+                                          guide_weight=weight).astype(np.float32)
 
 
 def sampling_band(hole: np.ndarray) -> np.ndarray:

@@ -95,17 +95,9 @@ def layout_guided_fill(image: np.ndarray, hole: np.ndarray, weight: float = 0.00
     copied patch's coarse colour is from the layout's where it lands (``layout_map``, ``weight`` of
     it; from 0.005 the guide outweighs the texture and the hole fills with a smear): the copy is chosen
     for its place, not recoloured after. float HxWx3 0-255."""
+    from .exemplar import SMALL_PATCH
+    from .guided import steered_patchmatch
+
     hole = hole.astype(bool)
-    return steered_patchmatch(image, hole, layout_map(image, hole), weight)
+    return steered_patchmatch(image, hole, layout_map(image, hole), weight, SMALL_PATCH)
 
-
-def steered_patchmatch(image: np.ndarray, hole: np.ndarray, ij: np.ndarray, weight: float) -> np.ndarray:
-    """PyPatchMatch's search with 7x7 patches from the project's seed, each patch's distance plus
-    ``weight`` times the difference of the regularity map ``ij`` (HxWx3 float32, values 0-0.5) between
-    where it is copied from and where it lands. float HxWx3 0-255."""
-    from .exemplar import PATCHMATCH_SEED, SMALL_PATCH, patchmatch_inpaint
-
-    patch_match = patchmatch_inpaint()
-    patch_match.set_random_seed(PATCHMATCH_SEED)
-    return patch_match.inpaint_regularity(image, hole.astype(np.uint8), ij, patch_size=SMALL_PATCH,
-                                          guide_weight=weight).astype(np.float32)
