@@ -181,7 +181,6 @@ def test_the_benchmarks_holes_are_reproducible_and_a_figure_looks_where_the_edge
         assert abs(y - 0.5 * x - 128) < 3  # the scene's diagonal edge
 
 
-
 def test_on_layout_moves_only_the_holes_coarse_colours_and_keeps_its_texture():
     """A fill with the right texture but the wrong brightness: moved to the truth's layout, its
     layout PSNR rises, its fine texture (what a 4-px blur removes) stays, the known pixels do not move."""
@@ -197,13 +196,19 @@ def test_on_layout_moves_only_the_holes_coarse_colours_and_keeps_its_texture():
     assert np.array_equal(on_layout(wrong, hole, shrink(image, LAYOUT_SCALE), strength=0.0), wrong)
 
 
+def two_sides(light):
+    """Black on the left, ``light`` on the right, and a hole across the middle half."""
+    image = np.zeros((96, 160, 3), np.uint8)
+    image[:, 80:] = light
+    hole = np.zeros(image.shape[:2], bool)
+    hole[:, 40:120] = True
+    return image, hole
+
+
 def test_the_harmonic_layout_spans_the_hole_between_its_sides():
     """Left known dark, right known light, a hole between: the layout runs from one to the other
     across the hole, and keeps the known cells' own colours."""
-    image = np.zeros((96, 160, 3), np.uint8)
-    image[:, 80:] = 200
-    hole = np.zeros(image.shape[:2], bool)
-    hole[:, 40:120] = True
+    image, hole = two_sides((200, 200, 200))
     layout = harmonic_layout(image, hole)[..., 0]
     row = layout[6]
     assert row[0] == 0 and row[-1] == 200
@@ -213,10 +218,7 @@ def test_the_harmonic_layout_spans_the_hole_between_its_sides():
 def test_the_layout_map_codes_known_colours_and_gives_the_hole_the_layouts():
     """Dark left, light right: the map's first channel splits them, stays in 0-0.5 (so the library's
     wrapped difference is a plain one), and the hole between runs from one to the other."""
-    image = np.zeros((96, 160, 3), np.uint8)
-    image[:, 80:] = (200, 180, 120)
-    hole = np.zeros(image.shape[:2], bool)
-    hole[:, 40:120] = True
+    image, hole = two_sides((200, 180, 120))
     ij = layout_map(image, hole)
     assert ij.dtype == np.float32 and ij.min() >= 0 and ij.max() <= 0.5
     left, right, middle = ij[48, 5, 0], ij[48, 155, 0], ij[48, 80, 0]
